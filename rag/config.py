@@ -1,0 +1,77 @@
+"""One settings object: paths, model, chunking, retrieval and limits, from defaults and environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .bundled_model import DEFAULT_MODEL_ID
+from .chunking import ChunkingConfig
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = PACKAGE_ROOT / "seeds"
+MODES = ("hybrid", "dense", "bm25")
+
+
+def default_home() -> Path:
+    if home := os.environ.get("RAG_HOME"):
+        return Path(home).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "magrag"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. `Settings.from_env()` reads RAG_* variables over the defaults."""
+
+    home: Path = field(default_factory=default_home)
+    index_dir: Path | None = None
+    model: str = DEFAULT_MODEL_ID
+    chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
+    faiss_factory: str = "Flat"
+    top_k: int = 5
+    rrf_k: int = 60
+    candidates: int = 50  # per retriever, before fusion
+    max_query_chars: int = 2000
+    max_k: int = 100
+    max_file_bytes: int = 50 * 1024 * 1024
+    batch_size: int = 32
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.home / "index"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Defaults, then RAG_* environment variables, then keyword overrides (from CLI flags)."""
+        base = cls()
+        env = {
+            "model": os.environ.get("RAG_MODEL") or base.model,
+            "faiss_factory": os.environ.get("RAG_FAISS_FACTORY") or base.faiss_factory,
+            "top_k": _env_int("RAG_TOP_K", base.top_k),
+            "max_query_chars": _env_int("RAG_MAX_QUERY_CHARS", base.max_query_chars),
+            "chunking": ChunkingConfig(
+                chunk_size=_env_int("RAG_CHUNK_SIZE", base.chunking.chunk_size),
+                chunk_overlap=_env_int("RAG_CHUNK_OVERLAP", base.chunking.chunk_overlap),
+            ),
+        }
+        if index_dir := os.environ.get("RAG_INDEX_DIR"):
+            env["index_dir"] = Path(index_dir).expanduser()
+        settings = replace(base, **env)
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return replace(settings, **clean)

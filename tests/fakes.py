@@ -1,0 +1,33 @@
+"""A tiny deterministic embedder whose rankings are known in advance: hashed character bigrams."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+
+class FakeEmbedder:
+    """Bag of hashed character bigrams, L2-normalised: texts sharing more bigrams are closer."""
+
+    def __init__(self, dimension: int = 64, name: str = "fake-bigram"):
+        self.name = name
+        self.dimension = dimension
+        self.calls = 0
+        self.embedded = 0
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dimension, dtype=np.float32)
+        for a, b in zip(text, text[1:]):
+            h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
+            v[h % self.dimension] += 1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def encode_queries(self, texts):
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+
+    def encode_passages(self, texts, show_progress=False):
+        self.calls += 1
+        self.embedded += len(texts)
+        return self.encode_queries(texts)

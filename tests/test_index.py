@@ -1,0 +1,116 @@
+"""Index folder: round trip, staleness, embedding cache, integrity checks, FAISS = brute force, locking."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from rag.chunking import ChunkingConfig
+from rag.index import IndexCorrupt, IndexMissing, build_index, load_index, open_index, stale_reason
+from rag.lock import IndexBusy, IndexLock
+
+
+@pytest.fixture()
+def built(fake_settings, fake_embedder, corpus_dir):
+    index, report = build_index([corpus_dir], fake_settings, fake_embedder)
+    return index, report
+
+
+def test_round_trip(built, fake_settings):
+    index, report = built
+    loaded = load_index(fake_settings.index_path)
+    assert [c.id for c in loaded.chunks] == [c.id for c in index.chunks]
+    assert loaded.documents.keys() == index.documents.keys()
+    some = next(iter(index.documents.values()))
+    assert loaded.documents[some.id] == some
+    assert loaded.manifest["counts"] == {
+        "documents": report.documents,
+        "chunks": report.chunks,
+        "vectors": report.chunks,
+    }
+    manifest = loaded.manifest
+    assert manifest["model"] == {"name": "fake-bigram", "dimension": 64}
+    assert manifest["chunking"]["chunk_size"] == fake_settings.chunking.chunk_size
+    assert len(manifest["corpus"]["hash"]) == 64 and manifest["versions"]["faiss-cpu"]
+    assert not list(fake_settings.index_path.rglob("*.pkl")) and not list(fake_settings.index_path.rglob("*.pickle"))
+
+
+def test_up_to_date_index_loads_without_embedding(built, fake_settings, fake_embedder, corpus_dir):
+    calls = fake_embedder.calls
+    index, reason = open_index(fake_settings, lambda: fake_embedder, [corpus_dir])
+    assert reason is None and fake_embedder.calls == calls
+
+
+def test_stale_index_is_rebuilt_and_says_why(built, fake_settings, fake_embedder, corpus_dir):
+    changed = dataclasses.replace(fake_settings, chunking=ChunkingConfig(chunk_size=200, chunk_overlap=20))
+    index, reason = open_index(changed, lambda: fake_embedder, [corpus_dir])
+    assert reason == "the chunking changed (size/overlap 300/60 → 200/20)"
+    assert index.manifest["chunking"]["chunk_size"] == 200
+    other_model = dataclasses.replace(fake_settings, model="some/other-model")
+    assert "embedding model changed" in stale_reason(index.manifest, other_model)
+
+
+def test_reindexing_embeds_only_changed_chunks(built, fake_settings, fake_embedder, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# 甲\n\n" + "第一篇文章的内容。" * 30, encoding="utf-8")
+    (corpus / "b.md").write_text("# 乙\n\n" + "第二篇文章的内容。" * 30, encoding="utf-8")
+    _, first = build_index([corpus], fake_settings, fake_embedder)
+    (corpus / "b.md").write_text("# 乙\n\n" + "第二篇文章改过了。" * 30, encoding="utf-8")
+    _, second = build_index([corpus], fake_settings, fake_embedder)
+    chunks_a = sum(1 for _ in range(first.chunks)) - second.embedded
+    assert 0 < second.embedded < first.chunks and chunks_a > 0
+
+
+def test_damaged_files_are_detected(built, fake_settings):
+    folder = built[0].path
+    (folder / "dense.faiss").write_bytes((folder / "dense.faiss").read_bytes()[:100])
+    with pytest.raises(IndexCorrupt, match="dense.faiss is missing or damaged; run `rag index`"):
+        load_index(fake_settings.index_path)
+
+
+def test_chunk_file_out_of_step_with_vectors_is_detected(built, fake_settings):
+    folder = built[0].path
+    lines = (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    (folder / "chunks.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(IndexCorrupt):
+        load_index(fake_settings.index_path)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"].pop("chunks.jsonl")  # even without a checksum, counts catch it
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="inconsistent"):
+        load_index(fake_settings.index_path)
+
+
+def test_damaged_index_is_rebuilt_by_open_index(built, fake_settings, fake_embedder, corpus_dir):
+    (built[0].path / "chunks.jsonl").write_text("garbage", encoding="utf-8")
+    index, reason = open_index(fake_settings, lambda: fake_embedder, [corpus_dir])
+    assert "damaged" in reason and len(index.chunks) == len(built[0].chunks)
+
+
+def test_missing_index_message(fake_settings):
+    with pytest.raises(IndexMissing, match="run `rag index`"):
+        load_index(fake_settings.index_path)
+
+
+def test_faiss_equals_numpy_brute_force(built, fake_embedder):
+    index, _ = built
+    vectors = index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal)
+    for question in ["新能源汽车补贴", "工业软件出海", "数据要素价值", "智能计算"]:
+        q = fake_embedder.encode_queries([question])
+        scores, rows = index.faiss_index.search(q, 10)
+        exact = vectors @ q[0]
+        expected = np.argsort(-exact, kind="stable")[:10]
+        assert np.allclose(scores[0], exact[expected], atol=1e-5)
+        assert set(rows[0]) == set(expected) or np.allclose(np.sort(exact[rows[0]]), np.sort(exact[expected]))
+
+
+def test_second_builder_is_refused_with_the_holders_pid(fake_settings, fake_embedder, corpus_dir):
+    import os
+
+    with IndexLock(fake_settings.index_path):
+        with pytest.raises(IndexBusy, match=f"being built by PID {os.getpid()}"):
+            build_index([corpus_dir], fake_settings, fake_embedder)
