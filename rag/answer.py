@@ -46,7 +46,7 @@ from .types import Chunk, Document, Hit
 log = logging.getLogger(__name__)
 
 #: Default abstention threshold on `Answer.confidence` (chosen on eval/questions.jsonl; see the report).
-DEFAULT_THRESHOLD = 0.35
+DEFAULT_THRESHOLD = 0.45
 
 ABSTAIN_ZH = "资料中没有找到这个问题的答案。"
 ABSTAIN_EN = "The magazine does not say. The closest passages are listed as sources."
@@ -152,14 +152,23 @@ class AnswerConfig:
     threshold: float = DEFAULT_THRESHOLD
     max_hits: int = 6  # passages mined for sentences
     max_candidates: int = 40  # sentences considered (pre-ranked lexically when there are more)
-    max_embedded: int = 24  # sentences embedded (one batch)
+    max_embedded: int = 12  # sentences embedded in one batch (Chinese questions: lexical pre-ranking is good)
+    max_embedded_english: int = 24  # English questions rely on the embedding alone
     max_sentences: int = 4
     margin: float = 0.06  # further sentences must score within this of the best
     w_dense: float = 1.0
     w_lexical: float = 0.35
     w_kind: float = 0.08
     w_rank: float = 0.04
-    embed_chars: int = 160  # sentences are cut to this length for embedding
+    w_echo: float = 0.1  # penalty for sentences that mostly repeat the question
+    w_title: float = 0.1  # bonus for sentences of the article the question names by its 《title》
+    w_defines: float = 0.15  # bonus for "X是指……" when the question asks what X means
+    embed_chars: int = 120  # sentences are cut to this length for embedding
+    # Cosine ranges mapped to 0–1 in the confidence (calibrated for the bundled multilingual-e5-small; other
+    # embedders should be re-calibrated with `abstention_tradeoff`). English questions score lower cosines
+    # against the Chinese text, hence their own range.
+    dense_range: tuple[float, float] = (0.85, 0.95)
+    dense_range_english: tuple[float, float] = (0.72, 0.82)
 
 
 DEFAULT_CONFIG = AnswerConfig()
@@ -246,8 +255,8 @@ _Q_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _Q_DATE = re.compile(
-    r"何时|什么时候|哪一?年|哪一?天|哪一?月|几月|几号|几日|什么时间|日期|时间是|\bwhen\b|\bwhat (?:year|date|month|day|time)\b|"
-    r"\bwhich (?:year|date|month|day)\b|\bin what year\b",
+    r"何时|什么时候|哪一?年|哪一?天|哪一?月|几月|几号|几日|什么时间|日期|时间是|"
+    r"\bwhen\b|\bwhat (?:year|date|month|day|time)\b|\bwhich (?:year|date|month|day)\b|\bin what year\b",
     re.IGNORECASE,
 )
 _Q_PERSON = re.compile(r"谁|哪位|何人|什么人|\bwho(?:m|se)?\b", re.IGNORECASE)
@@ -263,11 +272,44 @@ _Q_DEFINITION = re.compile(r"什么是|是什么意思|指什么|何谓|什么�
 #: Question words that carry no topic but survive `rag.lexical` stop words.
 _QUESTION_NOISE = frozenset(
     """
-    多大 多高 多久 多长 多远 多重 哪家 哪位 哪年 哪一年 哪天 哪一天 哪里 哪儿 哪种 哪项 哪类 哪一 哪一次 怎么样 怎样 如何 是否
-    多少钱 几个 几次 几位 几年 第几 哪几个 哪几种 哪几 具体 分别 一共 大约 大概 大致 目前 当时 这一 这本 这篇 该文 一文 认为 提出 意思
+    多大 多高 多久 多长 多远 多重 哪家 哪位 哪年 哪一年 哪天 哪一天 哪里 哪儿 哪种 哪项 哪类 哪一 哪一次
+    怎么样 怎样 如何 是否 多少钱 几个 几次 几位 几年 第几 哪几个 哪几种 哪几 具体 分别 一共 大约 大概 大致
+    目前 当时 这一 这本 这篇 该文 一文 认为 提出 意思
     什么 什么样 哪个 哪些 为什么 是不是 多少 几 谁 何时 时候 有没有 能否 举例 列举 例子 之所以 这里 采用
     many much according what which who whose whom when how did does do is are was were the of in to
     """.split()
+)
+
+
+def is_english(question: str) -> bool:
+    """An English question: no Chinese at all, or Latin letters outnumber Chinese characters 3 to 1
+    ("What is the ISSN of 《中国工业和信息化》?" is English)."""
+    cjk = len(re.findall(f"[{CJK}]", question))
+    latin = len(re.findall(r"[A-Za-z]", question))
+    return cjk == 0 or latin >= 3 * cjk
+
+
+def _merge_singles(question: str, tokens: list[str]) -> list[str]:
+    """Rejoin runs of single Chinese characters that jieba split off a name it does not know (昇 腾 → 昇腾)."""
+    low = question.lower()
+    out: list[str] = []
+    run = ""
+    for token in tokens + [""]:
+        single = len(token) == 1 and has_cjk(token)
+        if single and run and (run + token) in low:
+            run += token
+            continue
+        if run:
+            out.append(run)
+        run = token if single else ""
+        if not single and token:
+            out.append(token)
+    return out
+
+
+_DEFINIENDUM = re.compile(
+    r"[“\"「]([^”\"」]{1,12})[”\"」](?:是什么意思|指什么|是指什么|是什么|的意思)|"
+    r"什么是([^？?，。]{1,12})|([^，。？?“”]{1,12})(?:是什么意思|指的是什么|指什么)"
 )
 
 
@@ -280,6 +322,7 @@ class QuestionInfo:
     kinds: frozenset[str]
     terms: tuple[str, ...]
     compound: bool
+    subject: str = ""  # the term a definition question asks about
 
     @classmethod
     def parse(cls, question: str) -> QuestionInfo:
@@ -296,27 +339,37 @@ class QuestionInfo:
             kinds.add("org")
         if _Q_DEFINITION.search(question):
             kinds.add("definition")
-        terms = tuple(dict.fromkeys(t for t in tokenize(question) if t not in _QUESTION_NOISE and _norm(t)))
+        terms = tuple(dict.fromkeys(t for t in _merge_singles(question, tokenize(question))
+                                    if t not in _QUESTION_NOISE and _norm(t)))
         marks = len(re.findall(r"[？?]", question.strip().rstrip("？? ")))
         compound = marks >= 1 or "分别" in question or bool(re.search(r"\band\b.*\?|同时", question))
-        return cls(question, not has_cjk(question), frozenset(kinds), terms, compound)
+        subject = ""
+        if "definition" in kinds and (m := _DEFINIENDUM.search(question)):
+            subject = next(g for g in m.groups() if g).strip("“”\"「」 ")
+        return cls(question, is_english(question), frozenset(kinds), terms, compound, subject)
 
 
 # ---------------------------------------------------------------- sentence features
 
 
 _DIGIT = re.compile(r"\d")
-_CN_NUMBER = re.compile(r"[零一二两三四五六七八九十百千万亿]+(?:个|位|次|家|项|种|倍|年|月|日|天|元|美元|人|名|所|座|款|台|辆|条|类|成|分之)")
+_CN_NUMBER = re.compile(
+    r"[零一二两三四五六七八九十百千万亿]+"
+    r"(?:个|位|次|家|项|种|倍|年|月|日|天|元|美元|人|名|所|座|款|台|辆|条|类|成|分之)"
+)
 _DATE = re.compile(
-    r"(?:1[89]|20)\d{2}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?:份|底|初|中旬|下旬|上旬)?|[〇零一二三四五六七八九]{4}年|"
-    r"年[底初末]|上半年|下半年|(?:1[89]|20)\d{2}[-/.]\d{1,2}"
+    r"(?:1[89]|20)\d{2}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月(?:份|底|初|中旬|下旬|上旬)?|"
+    r"[〇零一二三四五六七八九]{4}年|年[底初末]|上半年|下半年|(?:1[89]|20)\d{2}[-/.]\d{1,2}"
 )
 _ENUMERATION = re.compile(r"一是|二是|第一|第二|首先|其次|其一|其二|[①②③④⑤]|[（(][一二三1-9][)）]")
 _PERSON_TITLE = re.compile(
     r"董事长|总经理|总裁|CEO|首席|部长|司长|局长|主任|教授|博士|院士|专家|总编辑|主编|社长|记者|创始人|负责人|书记|研究员|"
     r"经济师|工程师|秘书长|主席|理事长|院长|校长|总监|合伙人|分析师|咨询师"
 )
-_ORG = re.compile(r"公司|集团|大学|学院|研究院|研究所|研究中心|中心|协会|学会|委员会|联盟|实验室|出版社|印刷|工厂|银行|机构|部门|政府")
+_ORG = re.compile(
+    r"公司|集团|大学|学院|研究院|研究所|研究中心|中心|协会|学会|委员会|联盟|实验室|出版社|印刷|工厂|银行|机构|部门|政府"
+)
+_DEFINES = r"[”」\"]?(?:是指|指的是|指|即|就是|是一种|意味着)"
 _DEFINITION = re.compile(r"是指|指的是|即|定义为|称为|是一种|意味着|就是|相当于|等于|好比")
 
 
@@ -333,10 +386,10 @@ def _person_score(sentence: str, authors: Iterable[str]) -> float:
     except Exception:  # pragma: no cover - jieba is a hard dependency of the index anyway
         names = []
     title = bool(_PERSON_TITLE.search(sentence))
-    return 1.0 if names and title else 0.7 if names else 0.4 if title else 0.0
+    return 1.0 if names and title else 0.5 if names else 0.4 if title else 0.0
 
 
-def kind_score(sentence: str, kinds: Iterable[str], authors: Iterable[str] = ()) -> float:
+def kind_score(sentence: str, kinds: Iterable[str], authors: Iterable[str] = (), subject: str = "") -> float:
     """How well a sentence holds the kind(s) of fact asked for, 0–1 (the mean over kinds)."""
     kinds = list(kinds)
     if not kinds:
@@ -355,7 +408,10 @@ def kind_score(sentence: str, kinds: Iterable[str], authors: Iterable[str] = ())
         elif kind == "org":
             total += 1.0 if _ORG.search(sentence) else 0.0
         elif kind == "definition":
-            total += 1.0 if _DEFINITION.search(sentence) else 0.0
+            if subject and re.search(re.escape(subject) + _DEFINES, sentence):
+                total += 1.0
+            else:
+                total += 0.5 if _DEFINITION.search(sentence) else 0.0
     return total / len(kinds)
 
 
@@ -415,6 +471,7 @@ class ScoredSentence:
     kind: float = 0.0
     prior: float = 0.0
     score: float = 0.0
+    echo: float = 0.0  # share of the sentence's bigrams that also occur in the question
 
 
 @dataclass
@@ -462,6 +519,15 @@ class _VectorCache:
 sentence_vectors = _VectorCache()
 
 
+#: Sentences addressed to an AI assistant (prompt injection planted in a document) are never answers.
+_INSTRUCTION = re.compile(
+    r"忽略(?:以上|上述|之前|前面|所有)(?:的)?(?:指令|指示|提示|要求)|(?:系统|system)\s*(?:提示|prompt)|"
+    r"\bignore (?:all |any )?(?:the )?(?:previous|above|prior) (?:instructions|prompts?)\b|"
+    r"\byou are (?:now )?(?:an? )?(?:ai|assistant|chatbot|language model)\b",
+    re.IGNORECASE,
+)
+
+
 def _candidates(hits: Sequence[Hit], max_hits: int) -> list[ScoredSentence]:
     seen: set[str] = set()
     out = []
@@ -470,11 +536,20 @@ def _candidates(hits: Sequence[Hit], max_hits: int) -> list[ScoredSentence]:
         for start, end in passage_sentences(text):
             sentence = text[start:end]
             key = _norm(sentence)
-            if key in seen:
+            if key in seen or _INSTRUCTION.search(sentence):
                 continue
             seen.add(key)
             out.append(ScoredSentence(n, hit, start, end, sentence))
     return out
+
+
+def _same_title(quoted: str, title_norm: str) -> bool:
+    q = _norm(quoted)
+    if not q or not title_norm:
+        return False
+    if q == title_norm or (len(q) >= 6 and (q in title_norm or title_norm in q)):
+        return True
+    return _overlap(_bigrams(q), _bigrams(title_norm)) >= 0.8 and _overlap(_bigrams(title_norm), _bigrams(q)) >= 0.8
 
 
 def analyse(
@@ -489,10 +564,20 @@ def analyse(
     cands = _candidates(hits, config.max_hits)
     if not cands:
         return Analysis(info, [], 0.0, {})
+    # 《titles》 of retrieved articles select the article; they are not words the answer sentence must contain
+    titles = {h.document.id: _norm(h.document.title) for h in hits}
+    named = [t for t in re.findall(r"《([^》]{2,60})》", question) if any(_same_title(t, x) for x in titles.values())]
+    named_docs = {d for d, x in titles.items() if any(_same_title(t, x) for t in named)}
+    content_question = question
+    for t in named:
+        content_question = content_question.replace(f"《{t}》", " ")
+    if named:
+        info = replace(info, terms=QuestionInfo.parse(content_question).terms)
     texts = _texts_for_df(index) if index is not None else [squash(h.chunk.indexed_text).lower() for h in hits]
     weights = term_weights(info.terms, texts)
     total_w = sum(weights.values())
     q_bigrams = set().union(*(_bigrams(t) for t in info.terms if len(_norm(t)) >= 2)) if info.terms else set()
+    question_bigrams = _bigrams(content_question)
     # how much of the question's weight occurs anywhere in the corpus at all
     present_w = sum(w for t, w in weights.items() if any(t in x for x in texts))
 
@@ -500,7 +585,8 @@ def analyse(
     for c in cands:
         if c.n not in contexts:
             doc = c.hit.document
-            contexts[c.n] = squash(f"{c.hit.chunk.header}\n{doc.title}\n{' '.join(doc.authors)}\n{c.hit.chunk.text}").lower()
+            context = f"{c.hit.chunk.header}\n{doc.title}\n{' '.join(doc.authors)}\n{c.hit.chunk.text}"
+            contexts[c.n] = squash(context).lower()
     for c in cands:
         low = squash(c.text).lower()
         if total_w:
@@ -510,14 +596,23 @@ def analyse(
             cov = 0.0
         big = _overlap(q_bigrams, _bigrams(c.text)) if q_bigrams else 0.0
         c.lexical = 0.6 * cov + 0.4 * big
-        c.kind = kind_score(c.text, info.kinds, c.hit.document.authors)
+        c.kind = kind_score(c.text, info.kinds, c.hit.document.authors, info.subject)
         c.prior = 1.0 / math.sqrt(c.n)
-        short = 0.05 if len(_norm(c.text)) < 6 else 0.0
-        c.score = config.w_lexical * c.lexical + config.w_kind * c.kind + config.w_rank * c.prior - short
+        penalty = 0.05 if len(_norm(c.text)) < 6 else 0.0
+        penalty += 0.05 if not has_cjk(c.text) else 0.0  # cover lines, English mastheads
+        penalty += 0.05 if c.hit.document.kind in ("toc", "cover") else 0.0  # they repeat titles
+        sentence_bigrams = _bigrams(c.text)
+        c.echo = len(sentence_bigrams & question_bigrams) / len(sentence_bigrams) if sentence_bigrams else 1.0
+        penalty += config.w_echo * max(0.0, c.echo - 0.4)
+        bonus = config.w_title if c.hit.document.id in named_docs else 0.0
+        if info.subject and re.search(re.escape(info.subject) + _DEFINES, c.text):
+            bonus += config.w_defines
+        c.score = config.w_lexical * c.lexical + config.w_kind * c.kind + config.w_rank * c.prior - penalty + bonus
 
     cands.sort(key=lambda c: -c.score)
     cands = cands[: config.max_candidates]
-    embedded = cands[: config.max_embedded] if embedder is not None else []
+    budget = config.max_embedded_english if info.english else config.max_embedded
+    embedded = cands[:budget] if embedder is not None else []
     if embedded:
         q = np.asarray(embedder.encode_queries([question]), dtype=np.float32)[0]
         vecs = sentence_vectors.encode(embedder, [c.text[: config.embed_chars] for c in embedded])
@@ -541,44 +636,76 @@ def analyse(
         "term_presence": present_w / total_w if total_w else 1.0,
         "n_terms": float(len(info.terms)),
     }
-    confidence = _confidence(info, signals)
+    confidence = _confidence(info, signals, config)
     return Analysis(info, cands, confidence, signals)
 
 
-def _confidence(info: QuestionInfo, s: Mapping[str, float]) -> float:
-    """Evidence strength 0–1 from the best sentence's lexical/dense match and the question's terms in the corpus."""
-    lexical = s["best_lexical"]
-    presence = s["term_presence"]
+def _confidence(info: QuestionInfo, s: Mapping[str, float], config: AnswerConfig = DEFAULT_CONFIG) -> float:
+    """Evidence strength 0–1.
+
+    Chinese questions: the mean of (a) the best sentence cosine mapped from `dense_range` to 0–1, (b) the best
+    sentence's lexical match and (c) the share of the question's term weight that occurs anywhere in the corpus
+    (a question about 宁德时代 in a corpus that never names it is likely unanswerable). English questions have
+    no lexical signal against Chinese text, so only (a) on `dense_range_english` counts.
+    """
+    lo, hi = config.dense_range_english if info.english else config.dense_range
+    dense = min(1.0, max(0.0, (s["max_dense"] - lo) / (hi - lo))) if hi > lo else 0.0
     if info.english:
-        value = s["best_dense"]
-    else:
-        value = 0.5 * lexical + 0.5 * presence
-    return float(min(1.0, max(0.0, value)))
+        return float(dense)
+    return float(min(1.0, max(0.0, (dense + s["best_lexical"] + s["term_presence"]) / 3.0)))
+
+
+_COUNT_LEAD = re.compile(
+    r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
+)
+_LEAD = re.compile(r"(?:如下|以下|下列|几个方面|几点)[^。！？]{0,8}[。：:]?$")
+
+
+def _introduces(sentence: str, kinds: frozenset[str]) -> bool:
+    """A sentence that announces what follows: "……如下：", "……归纳为4类。" (for list questions)."""
+    t = sentence.rstrip()
+    return t.endswith((":", "：")) or bool(_LEAD.search(t)) or ("list" in kinds and bool(_COUNT_LEAD.search(t)))
 
 
 def select_sentences(analysis: Analysis, config: AnswerConfig = DEFAULT_CONFIG) -> list[ScoredSentence]:
-    """The best sentence and the few others close to it in score, without near-duplicates, in reading order."""
+    """The best sentence and the few others close to it in score, without near-duplicates, in reading order.
+
+    The best sentence also brings its neighbours when it needs them: the sentence before it when that one ends
+    with a colon (the speaker of a quotation), the sentences after it when it announces a list.
+    """
     ranked = analysis.ranked
     if not ranked:
         return []
     best = ranked[0]
     limit = config.max_sentences if (analysis.info.compound or "list" in analysis.info.kinds) else 2
     chosen = [best]
+
+    def add(c: ScoredSentence) -> bool:
+        if len(chosen) >= config.max_sentences or any(near_duplicate(c.text, x.text) for x in chosen):
+            return False
+        if _INSTRUCTION.search(c.text):
+            return True  # skipped, but keep going
+        chosen.append(c)
+        return True
+
+    text = best.hit.chunk.text
+    spans = passage_sentences(text)
+    here = next((i for i, sp in enumerate(spans) if sp == (best.start, best.end)), None)
+    if here is not None:
+        if here > 0 and text[spans[here - 1][0] : spans[here - 1][1]].rstrip().endswith((":", "：")):
+            s, e = spans[here - 1]
+            add(ScoredSentence(best.n, best.hit, s, e, text[s:e], score=best.score))
+        if _introduces(best.text, analysis.info.kinds):
+            for s, e in spans[here + 1 : here + 4]:
+                if not add(ScoredSentence(best.n, best.hit, s, e, text[s:e], score=best.score)):
+                    break
+        elif best.echo >= 0.75 and here + 1 < len(spans):  # it restates the question: the answer follows
+            s, e = spans[here + 1]
+            add(ScoredSentence(best.n, best.hit, s, e, text[s:e], score=best.score))
     for cand in ranked[1:]:
-        if len(chosen) >= limit or cand.score < best.score - config.margin:
+        if len(chosen) >= max(limit, 1) or cand.score < best.score - config.margin:
             break
-        if any(near_duplicate(cand.text, c.text) for c in chosen):
-            continue
-        chosen.append(cand)
-    # a sentence that introduces what follows ("……四大挑战：") brings the next sentence of its passage along
-    for c in list(chosen):
-        if c.text.rstrip().endswith((":", "：")) and len(chosen) < config.max_sentences:
-            following = [x for x in passage_sentences(c.hit.chunk.text) if x[0] >= c.end]
-            if following:
-                s, e = following[0]
-                nxt = ScoredSentence(c.n, c.hit, s, e, c.hit.chunk.text[s:e], score=c.score)
-                if not any(near_duplicate(nxt.text, x.text) for x in chosen):
-                    chosen.append(nxt)
+        add(cand)
     group_best: dict[int, float] = {}
     for c in chosen:
         group_best[c.n] = max(group_best.get(c.n, -1e9), c.score)
@@ -592,6 +719,60 @@ def select_sentences(analysis: Analysis, config: AnswerConfig = DEFAULT_CONFIG) 
 def _abstention(question: str, english: bool, sources: list[Source], confidence: float,
                 answerer: str = EXTRACTIVE, notice: str | None = None) -> Answer:
     return Answer(question, ABSTAIN_EN if english else ABSTAIN_ZH, True, [], sources, answerer, notice, confidence)
+
+
+_rows_lock = threading.Lock()
+_rows: dict[int, tuple[weakref.ref, dict[str, int]]] = {}
+
+
+def _chunk_row(index: Any, chunk_id: str) -> int | None:
+    """Row of a chunk in `index.chunks` (cached per index object)."""
+    key = id(index)
+    with _rows_lock:
+        entry = _rows.get(key)
+        if entry is None or entry[0]() is not index:
+            rows = {c.id: i for i, c in enumerate(getattr(index, "chunks", []))}
+            try:
+                _rows[key] = (weakref.ref(index), rows)
+            except TypeError:
+                return rows.get(chunk_id)
+            entry = _rows[key]
+    return entry[1].get(chunk_id)
+
+
+def _continuation(
+    analysis: Analysis, chosen: list[ScoredSentence], sources: list[Source], index: Any, config: AnswerConfig
+) -> list[ScoredSentence]:
+    """When the best sentence announces a list and ends its passage, the list is in the next passage of the same
+    article: take its first sentences, adding that passage to `sources` when it was not retrieved."""
+    best = analysis.ranked[0]
+    room = config.max_sentences - len(chosen)
+    if room <= 0 or not _introduces(best.text, analysis.info.kinds):
+        return []
+    if any(s >= best.end for s, _ in passage_sentences(best.hit.chunk.text)):
+        return []
+    row = _chunk_row(index, best.hit.chunk.id)
+    chunks = getattr(index, "chunks", [])
+    if row is None or row + 1 >= len(chunks) or chunks[row + 1].doc_id != best.hit.chunk.doc_id:
+        return []
+    nxt = chunks[row + 1]
+    source = next((s for s in sources if s.chunk.id == nxt.id), None)
+    if source is None:
+        source = Source(len(sources) + 1, nxt, best.hit.document, 0.0)
+        sources.append(source)
+    hit = Hit(source.n, source.score, nxt, best.hit.document)
+    done = best.hit.chunk.start + best.end  # document offset where the announcing sentence ends
+    out = []
+    for s, e in passage_sentences(nxt.text):
+        sentence = nxt.text[s:e]
+        if nxt.start + s < done or _INSTRUCTION.search(sentence):
+            continue
+        if any(near_duplicate(sentence, c.text) for c in chosen):
+            continue
+        out.append(ScoredSentence(source.n, hit, s, e, nxt.text[s:e], score=best.score))
+        if len(out) >= min(room, 3):
+            break
+    return out
 
 
 def extractive_answer(
@@ -611,6 +792,8 @@ def extractive_answer(
     if not analysis.ranked or analysis.confidence < threshold:
         return _abstention(question, english, sources, analysis.confidence)
     chosen = select_sentences(analysis, config)
+    if index is not None:
+        chosen += _continuation(analysis, chosen, sources, index, config)
     citations = [Citation(c.n, c.hit.chunk.id, c.text, (c.start, c.end)) for c in chosen]
     body = "".join(f"{_display(c.text)}[{c.n}]" for c in chosen)
     text = f"{ENGLISH_NOTE}\n{body}" if english else body
@@ -631,12 +814,12 @@ class CitationCheck:
 
 def _claim_before(text: str, position: int, floor: int) -> str:
     """The sentence a marker at `position` belongs to: the last sentence of text[floor:position]."""
-    segment = text[floor:position]
+    segment = _MARKER.sub("", text[floor:position])
     spans = [(s, e) for s, e in split_sentences(segment) if _norm(segment[s:e])]
     if not spans:
         return ""
     s, e = spans[-1]
-    return _MARKER.sub("", segment[s:e]).strip()
+    return segment[s:e].strip()
 
 
 def check_citations(
@@ -644,7 +827,7 @@ def check_citations(
     sources: Sequence[Source],
     embedder: Embedder | None = None,
     min_overlap: float = 0.4,
-    min_similarity: float = 0.85,
+    min_similarity: float | None = None,
 ) -> CitationCheck:
     """Verify every `[n]` marker of a generated answer.
 
@@ -652,6 +835,7 @@ def check_citations(
     `min_overlap` of the sentence's character bigrams occur in the passage, or (when an embedder is given,
     e.g. for an English sentence citing Chinese text) the sentence's query vector has cosine at least
     `min_similarity` with some sentence of the passage. Other markers are removed from the text.
+    The default similarity bar (multilingual-e5-small) is 0.82 for English sentences and 0.90 for Chinese ones.
     """
     by_n = {s.n: s for s in sources}
     matches = list(_MARKER.finditer(text))
@@ -685,7 +869,7 @@ def check_citations(
             else:
                 pending.append((i, n, claim))
     if pending and embedder is not None:
-        for (i, n, claim), citation in zip(pending, _dense_support(pending, by_n, embedder, min_similarity)):
+        for (i, n, _claim), citation in zip(pending, _dense_support(pending, by_n, embedder, min_similarity)):
             keep[(i, n)] = citation
             if citation is None:
                 removed.append((n, "the passage does not support the sentence"))
@@ -722,7 +906,7 @@ def _lexical_support(claim: str, source: Source, min_overlap: float) -> Citation
 
 
 def _dense_support(
-    pending: list[tuple[int, int, str]], by_n: Mapping[int, Source], embedder: Embedder, min_similarity: float
+    pending: list[tuple[int, int, str]], by_n: Mapping[int, Source], embedder: Embedder, min_similarity: float | None
 ) -> list[Citation | None]:
     try:
         claims = embedder.encode_queries([claim for _, _, claim in pending])
@@ -735,11 +919,12 @@ def _dense_support(
         log.warning("citation check could not embed: %s", exc)
         return [None] * len(pending)
     out: list[Citation | None] = []
-    for (_, n, _), vector in zip(pending, claims):
+    for (_, n, claim), vector in zip(pending, claims):
         spans, vecs = per_source[n]
         sims = vecs @ vector
         j = int(np.argmax(sims))
-        if float(sims[j]) >= min_similarity:
+        bar = min_similarity if min_similarity is not None else (0.82 if is_english(claim) else 0.90)
+        if float(sims[j]) >= bar:
             s, e = spans[j]
             out.append(Citation(n, by_n[n].chunk.id, by_n[n].passage[s:e], (s, e)))
         else:
@@ -750,10 +935,18 @@ def _dense_support(
 # ---------------------------------------------------------------- entry points
 
 
+_NOT_FOUND_EN = re.compile(
+    r"(?i)\W*(?:the (?:magazine|passages?|sources?|provided \w+) (?:does|do) not (?:say|mention|contain|answer)|"
+    r"(?:this|that) (?:is|was) not (?:found|mentioned)|not found in)"
+)
+
+
 def _is_not_found(text: str) -> bool:
+    """The model said the passages do not answer (资料中没有找到… / The magazine does not say…)."""
     head = _MARKER.sub("", text).strip()
-    return head.startswith(NOT_FOUND_ZH) or bool(re.match(r"(?i)\W*(the magazine does not say|not found in)", head)) \
-        or (len(head) <= 40 and NOT_FOUND_ZH in head)
+    return head.startswith(NOT_FOUND_ZH) or bool(_NOT_FOUND_EN.match(head)) or (
+        len(head) <= 40 and NOT_FOUND_ZH in head
+    )
 
 
 def _removed_notice(removed: list[tuple[int, str]]) -> str:
@@ -795,6 +988,16 @@ def _llm_stream(
     yield Answer(question, text, False, checked.citations, sources, config.label, notice, analysis.confidence)
 
 
+def warm_up(embedder: Embedder | None = None) -> None:
+    """Load what the first answer would otherwise wait for (jieba's dictionary and POS tagger, the model's
+    first batch); call it once at start-up, e.g. from the UI."""
+    QuestionInfo.parse("谁在2024年发布了哪些产品？")
+    _person_score("董事长张三表示。", ())
+    if embedder is not None:
+        embedder.encode_queries(["预热"])
+        embedder.encode_passages(["预热句子。", "第二个预热句子，稍长一些。"])
+
+
 def stream_answer(
     question: str,
     retriever: Retriever,
@@ -827,8 +1030,7 @@ def _stream(
     if llm is None or extractive.abstained:
         if llm is not None:  # weak evidence: the model is not asked, but the answer says who would have answered
             extractive = replace(extractive, answerer=llm.label)
-        for line in extractive.text.splitlines(keepends=True):
-            yield line
+        yield from extractive.text.splitlines(keepends=True)
         yield extractive
         return
     yield from _llm_stream(question, analysis, sources, extractive, retriever.embedder, llm)

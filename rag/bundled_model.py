@@ -323,12 +323,11 @@ def _tensor_plan(m: _E5File) -> list[tuple[str, tuple[int, ...], _Producer]]:
     """List (HF BertModel name, shape, writer) for every tensor of the safetensors file."""
     h, f = m.hidden, m.ffn
 
-    def src(name: str, shape: tuple[int, ...]) -> tuple[str, tuple[int, ...], str]:
+    def check(name: str, shape: tuple[int, ...]) -> None:
         if name not in m.tensors:
             raise _CorruptModelFile(f"missing tensor {name}")
         if m.tensors[name].count != int(np.prod(shape)):
             raise _CorruptModelFile(f"tensor {name} has {m.tensors[name].count} values, expected {shape}")
-        return name, shape, m.tensors[name].kind
 
     def writer(name: str) -> _Producer:
         t = m.tensors[name]
@@ -378,7 +377,7 @@ def _tensor_plan(m: _E5File) -> list[tuple[str, tuple[int, ...], _Producer]]:
         ]
     plan: list[tuple[str, tuple[int, ...], _Producer]] = []
     for hf_name, bin_name, shape in mapping:
-        src(bin_name, shape)
+        check(bin_name, shape)
         plan.append((hf_name, shape, writer(bin_name)))
     # The bin has no pooler (mean pooling never uses it); zeros keep BertModel from
     # warning about / randomly initialising missing weights.

@@ -175,10 +175,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .embedding import EmbeddingCache
     from .eval_report import terminal_report, write_markdown
     from .evaluate import MODES as EVAL_MODES
-    from .evaluate import BaselineSearch, DatasetError, load_dataset, report_json, run_retrieval_eval
+    from .evaluate import DatasetError, evaluation_steps, load_dataset, run_evaluation
 
     settings = _settings(args)
     dataset = Path(args.dataset)
@@ -193,28 +192,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     unknown = [m for m in modes if m not in EVAL_MODES]
     if unknown:
         raise CliError(f"unknown mode(s) {', '.join(unknown)}; choose from {', '.join(EVAL_MODES)}", EXIT_USAGE)
-    answerable = sum(q.answerable for q in questions)
-    total = answerable * len(modes) + (len(questions) if args.answers else 0)
+    total = evaluation_steps(questions, modes, args.answers)
     with tqdm(total=total, desc="evaluating", unit="q", file=sys.stderr, disable=args.quiet) as bar:
-        baseline = None
-        if "baseline" in modes:
-            sources = [Path(s) for s in engine.index.manifest.get("sources", [])] or [DEFAULT_CORPUS]
-            cache = EmbeddingCache(
-                settings.cache_dir / "embeddings.sqlite", engine.embedder.name, engine.embedder.dimension
-            )
-            try:
-                bar.set_postfix_str("embedding baseline")
-                baseline = BaselineSearch([s for s in sources if s.exists()], engine.embedder, cache)
-            finally:
-                cache.close()
-            bar.set_postfix_str("")
-        results = run_retrieval_eval(questions, engine.retriever, baseline, modes, tick=bar.update)
-        answers = None
-        if args.answers:
-            from .answer import evaluate_answers
-
-            answers = evaluate_answers(questions, engine.retriever, tick=bar.update)
-    report = report_json(str(dataset), questions, results, answers)
+        report = run_evaluation(engine, dataset, questions, modes, answers=args.answers, tick=bar.update)
     if args.out:
         path = write_markdown(report, Path(args.out))
         (Path(args.out) / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")

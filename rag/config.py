@@ -42,6 +42,7 @@ class Settings:
     faiss_factory: str = "Flat"
     top_k: int = 5
     rrf_k: int = 60
+    dense_weight: float = 0.6  # weighted RRF: chosen on the development set (README, Quality)
     candidates: int = 50  # per retriever, before fusion
     max_query_chars: int = 2000
     max_k: int = 100

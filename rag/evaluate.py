@@ -326,3 +326,39 @@ def report_json(
 
 def safe_ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
+
+
+def evaluation_steps(questions: list[EvalQuestion], modes: Iterable[str], answers: bool = False) -> int:
+    """How many progress ticks `run_evaluation` makes (for a progress bar)."""
+    return sum(q.answerable for q in questions) * len(list(modes)) + (len(questions) if answers else 0)
+
+
+def run_evaluation(
+    engine,
+    dataset: Path,
+    questions: list[EvalQuestion],
+    modes: Iterable[str] = MODES,
+    answers: bool = False,
+    tick: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Everything `rag eval` measures, for an open `rag.service.Engine`; returns the JSON report."""
+    modes = list(modes)
+    baseline = None
+    if "baseline" in modes:
+        from .config import DEFAULT_CORPUS
+
+        sources = [Path(s) for s in engine.index.manifest.get("sources", [])] or [DEFAULT_CORPUS]
+        cache = EmbeddingCache(
+            engine.settings.cache_dir / "embeddings.sqlite", engine.embedder.name, engine.embedder.dimension
+        )
+        try:
+            baseline = BaselineSearch([s for s in sources if s.exists()], engine.embedder, cache)
+        finally:
+            cache.close()
+    results = run_retrieval_eval(questions, engine.retriever, baseline, modes, tick=tick)
+    answer_report = None
+    if answers:
+        from .answer import evaluate_answers
+
+        answer_report = evaluate_answers(questions, engine.retriever, tick=tick)
+    return report_json(str(dataset), questions, results, answer_report)

@@ -1,7 +1,9 @@
 """The index folder: build, save atomically, verify and load (FAISS + BM25 + chunk store + manifest).
 
 Layout: `<index>/CURRENT` names the live build folder `<index>/builds/<id>/`, which holds
-`manifest.json`, `documents.jsonl`, `chunks.jsonl`, `dense.faiss` and `bm25/`. A build is
+`manifest.json`, `documents.jsonl`, `chunks.jsonl`, `dense.faiss`, `dense_owner.npy` and `bm25/`.
+The dense index is multi-vector: one vector per chunk (with its header) and one per sentence of the
+chunk; `dense_owner.npy` maps every FAISS row to its chunk row. A build is
 written in full to a fresh folder, then CURRENT is replaced atomically; a crash leaves the
 previous build live.
 """
@@ -29,6 +31,7 @@ from .corpus import load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_passages_cached
 from .lexical import BM25Index
 from .lock import IndexLock
+from .text import split_sentences
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,7 @@ class SearchIndex:
     documents: dict[str, Document]
     chunks: list[Chunk]
     faiss_index: Any
+    dense_owner: np.ndarray  # FAISS row → chunk row
     bm25: BM25Index
     manifest: dict[str, Any]
     path: Path
@@ -116,7 +120,7 @@ def pipeline_fingerprint() -> str:
     """Hash of the code that turns files into passages: a parser or chunker change makes old indexes stale."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for name in ("magazine.py", "corpus.py", "chunking.py", "text.py", "lexical.py"):
+    for name in ("magazine.py", "corpus.py", "chunking.py", "text.py", "lexical.py", "index.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -176,6 +180,31 @@ def _jsonl(rows: Iterable[dict]) -> str:
 
 # ---------------------------------------------------------------- build
 
+MIN_SENTENCE_CHARS = 4
+
+
+def dense_texts(chunks: list[Chunk]) -> tuple[list[str], np.ndarray]:
+    """The texts embedded for the dense index and the chunk row each belongs to.
+
+    Each chunk contributes its header-carrying text and each of its sentences on their own:
+    a question usually matches one sentence, and a whole-chunk vector blurs it (measured in
+    the README's chunking notes). A chunk's score is the best of its vectors.
+    """
+    texts: list[str] = []
+    owner: list[int] = []
+    for row, chunk in enumerate(chunks):
+        texts.append(chunk.indexed_text)
+        owner.append(row)
+        spans = split_sentences(chunk.text)
+        if len(spans) < 2:
+            continue
+        for start, end in spans:
+            sentence = chunk.text[start:end].strip()
+            if len(sentence) >= MIN_SENTENCE_CHARS:
+                texts.append(sentence)
+                owner.append(row)
+    return texts, np.asarray(owner, dtype=np.int64)
+
 
 def build_index(
     sources: list[Path],
@@ -210,9 +239,8 @@ def build_index(
         t0 = time.perf_counter()
         cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite", embedder.name, embedder.dimension)
         try:
-            vectors, embedded = embed_passages_cached(
-                embedder, [c.indexed_text for c in chunks], cache, show_progress=_interactive()
-            )
+            texts, owner = dense_texts(chunks)
+            vectors, embedded = embed_passages_cached(embedder, texts, cache, show_progress=_interactive())
         finally:
             cache.close()
         stages["embed"] = time.perf_counter() - t0
@@ -245,6 +273,7 @@ def build_index(
             encoding="utf-8",
         )
         faiss.write_index(dense, str(tmp_dir / "dense.faiss"))
+        np.save(tmp_dir / "dense_owner.npy", owner, allow_pickle=False)
         bm25.save(tmp_dir / "bm25")
         files = {str(p.relative_to(tmp_dir)): _sha256_file(p) for p in sorted(tmp_dir.rglob("*")) if p.is_file()}
         stages["save"] = time.perf_counter() - t0
@@ -254,6 +283,7 @@ def build_index(
             "sources": [str(Path(s).resolve()) for s in sources],
             "corpus": corpus_fingerprint(sources),
             "counts": {"documents": len(documents), "chunks": len(chunks), "vectors": int(dense.ntotal)},
+            "dense_vectors": f"chunk (with header) + each sentence of at least {MIN_SENTENCE_CHARS} characters",
             "embedded": embedded,
             "stages": {k: round(v, 4) for k, v in stages.items()},
             "build_seconds": round(sum(stages.values()), 3),
@@ -265,7 +295,7 @@ def build_index(
         write_atomic(root / "CURRENT", build_dir.name)
         _remove_old_builds(root, keep=build_dir.name)
         progress("save", 1.0)
-    index = SearchIndex({d.id: d for d in documents}, chunks, dense, bm25, manifest, build_dir)
+    index = SearchIndex({d.id: d for d in documents}, chunks, dense, owner, bm25, manifest, build_dir)
     return index, BuildReport(len(documents), len(chunks), embedded, stages, warnings)
 
 
@@ -330,20 +360,25 @@ def load_index(root: Path, verify: bool = True) -> SearchIndex:
             for r in map(json.loads, (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines())
         ]
         dense = faiss.read_index(str(folder / "dense.faiss"))
+        owner = np.load(folder / "dense_owner.npy", allow_pickle=False)
         bm25 = BM25Index.load(folder / "bm25")
     except Exception as exc:  # any parse failure means a damaged index
         raise IndexCorrupt(f"the index in {folder} could not be read ({type(exc).__name__}); run `rag index`") from None
     counts = manifest.get("counts", {})
-    if not (len(chunks) == dense.ntotal == bm25.size == counts.get("chunks")) or len(documents) != counts.get(
-        "documents"
-    ):
+    consistent = (
+        len(chunks) == bm25.size == counts.get("chunks")
+        and dense.ntotal == len(owner) == counts.get("vectors")
+        and len(documents) == counts.get("documents")
+        and (len(owner) == 0 or (0 <= owner.min() and owner.max() < len(chunks)))
+    )
+    if not consistent:
         raise IndexCorrupt(
             f"the index in {folder} is inconsistent ({len(chunks)} chunks, {dense.ntotal} vectors, "
             f"{bm25.size} BM25 rows); run `rag index` to rebuild it"
         )
     if any(c.doc_id not in documents for c in chunks):
         raise IndexCorrupt(f"the index in {folder} has chunks without documents; run `rag index` to rebuild it")
-    return SearchIndex(documents, chunks, dense, bm25, manifest, folder)
+    return SearchIndex(documents, chunks, dense, owner, bm25, manifest, folder)
 
 
 def open_index(
@@ -361,14 +396,12 @@ def open_index(
 
     reason = None
     try:
-        index = load_index(settings.index_path)
-        recorded = [Path(s) for s in index.manifest.get("sources", [])]
+        manifest = read_manifest(settings.index_path)
+        recorded = [Path(s) for s in manifest.get("sources", [])]
         check = sources or [s for s in recorded if s.exists()] or None
-        reason = stale_reason(index.manifest, settings, check)
+        reason = stale_reason(manifest, settings, check)
         if reason is None:
-            return index, None
-        if sources is None and not check:
-            sources = recorded
+            return load_index(settings.index_path), None
     except IndexMissing:
         reason = "no index existed yet"
     except (IndexCorrupt, IndexStale) as exc:

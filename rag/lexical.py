@@ -35,9 +35,9 @@ def _jieba():
 
 
 def tokenize(text: str) -> list[str]:
-    """jieba tokens, lower-cased, without punctuation, whitespace or stop words."""
+    """jieba search-mode tokens (words plus their sub-words), lower-cased, no punctuation or stop words."""
     tokens = []
-    for token in _jieba().lcut(text):
+    for token in _jieba().lcut_for_search(text):
         token = token.strip().lower()
         if token and _WORD.search(token) and token not in STOP_WORDS:
             tokens.append(token)

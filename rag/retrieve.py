@@ -14,6 +14,7 @@ from .text import has_cjk
 from .types import Hit
 
 MODES = ("hybrid", "dense", "bm25")
+VECTORS_PER_CHUNK = 8  # rows fetched per wanted chunk: several sentence vectors of one chunk may rank together
 
 
 class QueryError(ValueError):
@@ -57,11 +58,20 @@ class Retriever:
     """Searches one loaded index with one embedder. Thread-safe for concurrent searches."""
 
     def __init__(
-        self, index: SearchIndex, embedder: Embedder, rrf_k: int = 60, candidates: int = 50, translate: bool = True
+        self,
+        index: SearchIndex,
+        embedder: Embedder,
+        rrf_k: int = 60,
+        candidates: int = 50,
+        translate: bool = True,
+        dense_weight: float = 0.6,
+        bm25_weight: float = 1.0,
     ):
         self.index = index
         self.embedder = embedder
         self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+        self.bm25_weight = bm25_weight
         self.candidates = candidates
         self.translate = translate
         self._translator = None
@@ -86,23 +96,33 @@ class Retriever:
         return np.array([c.doc_id in allowed for c in self.index.chunks], dtype=bool)
 
     def dense(self, question: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(chunk row, cosine) pairs, best first."""
+        """(chunk row, cosine) pairs, best first; a chunk scores the best of its chunk and sentence vectors."""
         import faiss
 
+        owner = self.index.dense_owner
         vector = self.embedder.encode_queries([question])
-        total = self.index.faiss_index.ntotal
-        n = min(n, total)
-        if n <= 0:
-            return []
         params = None
+        allowed = len(owner)
         if mask is not None:
-            ids = np.flatnonzero(mask).astype(np.int64)
+            ids = np.flatnonzero(mask[owner]).astype(np.int64)
             if len(ids) == 0:
                 return []
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
-            n = min(n, len(ids))
-        scores, rows = self.index.faiss_index.search(vector, n, params=params)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+            allowed = len(ids)
+        fetch = min(allowed, n * VECTORS_PER_CHUNK)
+        if fetch <= 0:
+            return []
+        scores, rows = self.index.faiss_index.search(vector, fetch, params=params)
+        best: dict[int, float] = {}
+        for row, score in zip(rows[0], scores[0]):
+            if row < 0:
+                continue
+            chunk = int(owner[row])
+            if chunk not in best:
+                best[chunk] = float(score)
+                if len(best) == n:
+                    break
+        return list(best.items())
 
     def bm25(self, question: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(chunk row, BM25 score) pairs with a positive score, best first."""
@@ -116,7 +136,7 @@ class Retriever:
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
     def search(self, question: str, k: int = 5, mode: str = "hybrid", where: SearchFilter | None = None) -> list[Hit]:
-        """Top-`k` hits for `question`. Modes: hybrid (RRF of dense and BM25), dense, bm25."""
+        """Top-`k` hits for `question`. Modes: hybrid (weighted RRF of dense and BM25), dense, bm25."""
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         mask = self._mask(where)
@@ -131,9 +151,9 @@ class Retriever:
             ranked = [(row, score) for row, score in lexical]
         else:
             fused: dict[int, float] = {}
-            for ranking in (dense, lexical):
+            for weight, ranking in ((self.dense_weight, dense), (self.bm25_weight, lexical)):
                 for rank, (row, _) in enumerate(ranking, 1):
-                    fused[row] = fused.get(row, 0.0) + 1.0 / (self.rrf_k + rank)
+                    fused[row] = fused.get(row, 0.0) + weight / (self.rrf_k + rank)
             ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
         hits = []
         for rank, (row, score) in enumerate(ranked[:k], 1):

@@ -35,11 +35,17 @@ class Engine:
     rebuilt: str | None = None
 
 
+def make_retriever(index: SearchIndex, embedder: Embedder, settings: Settings) -> Retriever:
+    return Retriever(
+        index, embedder, rrf_k=settings.rrf_k, candidates=settings.candidates, dense_weight=settings.dense_weight
+    )
+
+
 def open_engine(settings: Settings, sources: list[Path] | None = None, progress: Progress | None = None) -> Engine:
     """Load the index (building it from `sources` or the bundled corpus when missing or stale)."""
     embedder = get_embedder(settings)
     index, reason = open_index(settings, lambda: embedder, sources, progress)
-    retriever = Retriever(index, embedder, settings.rrf_k, settings.candidates)
+    retriever = make_retriever(index, embedder, settings)
     return Engine(settings, embedder, index, retriever, reason)
 
 
@@ -47,4 +53,4 @@ def rebuild_engine(settings: Settings, sources: list[Path], progress: Progress |
     """Build the index from `sources` now; returns the engine and the build report."""
     embedder = get_embedder(settings)
     index, report = build_index(sources or [DEFAULT_CORPUS], settings, embedder, progress)
-    return Engine(settings, embedder, index, Retriever(index, embedder, settings.rrf_k, settings.candidates)), report
+    return Engine(settings, embedder, index, make_retriever(index, embedder, settings)), report

@@ -107,22 +107,22 @@ def _index(home: Path, embedder, documents=None, sources=None):
 
 
 @pytest.fixture(scope="module")
-def fake_embedder():
+def bigram_embedder():
     return FakeEmbedder()
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory, fake_embedder):
+def small(tmp_path_factory, bigram_embedder):
     """A four-article index (one passage carries a prompt injection) searched with the fake embedder."""
-    index = _index(tmp_path_factory.mktemp("small"), fake_embedder, documents=DOCS)
-    return Retriever(index, fake_embedder)
+    index = _index(tmp_path_factory.mktemp("small"), bigram_embedder, documents=DOCS)
+    return Retriever(index, bigram_embedder)
 
 
 @pytest.fixture(scope="module")
-def seeds(tmp_path_factory, fake_embedder):
+def seeds(tmp_path_factory, bigram_embedder):
     """The bundled magazine issue, indexed with the fake embedder (fast, deterministic)."""
-    index = _index(tmp_path_factory.mktemp("seeds"), fake_embedder, sources=[SEEDS])
-    return Retriever(index, fake_embedder)
+    index = _index(tmp_path_factory.mktemp("seeds"), bigram_embedder, sources=[SEEDS])
+    return Retriever(index, bigram_embedder)
 
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -150,7 +150,7 @@ def assert_well_cited(answer: Answer) -> None:
     "question, fact",
     [
         ("GPT-3有多少个参数？", "1700亿"),
-        ("ChatGPT是哪一天发布的？", "2022年11月30日"),
+        ("OpenAI是什么时候发布文生视频模型SORA的？", "2024年2月15日"),
         ("2022年中望软件的研发投入占营业收入的比例是多少？", "52.66%"),
         ("昆仑万维目前的六大业务矩阵包括哪些？", "AI大模型、AI搜索"),
         ("吉姆西公司2015年12月单月上传了多少个合格证？", "2905"),
@@ -182,17 +182,22 @@ def test_each_sentence_is_followed_by_its_marker_and_not_repeated(small):
 
 
 def test_english_question_cites_chinese_sentences_with_a_note(seeds):
-    answer = answer_question("How many parameters does GPT-3 have?", seeds)
+    # the fake embedder is not calibrated for English confidence, so abstention is switched off here
+    answer = answer_question("How many parameters does GPT-3 have?", seeds, threshold=0.0)
     assert not answer.abstained
     first, _, rest = answer.text.partition("\n")
     assert first == ENGLISH_NOTE
-    assert "参数" in rest
+    assert re.search(r"[\u4e00-\u9fff]", rest)  # the Chinese evidence, quoted (content: see the real-model tests)
     assert_well_cited(answer)
 
 
 @pytest.mark.parametrize(
     "question",
-    ["小米SU7上市后首月交付了多少辆？", "鸿蒙操作系统目前的设备装机量有多少？", "宁德时代2023年动力电池全球装机量是多少GWh？"],
+    [
+        "小米SU7上市后首月交付了多少辆？",
+        "鸿蒙操作系统目前的设备装机量有多少？",
+        "宁德时代2023年动力电池全球装机量是多少GWh？",
+    ],
 )
 def test_unanswerable_questions_abstain_but_keep_sources(seeds, question):
     answer = answer_question(question, seeds)
@@ -252,6 +257,9 @@ def test_injected_passage_does_not_steer_the_extractive_answer(small):
     answer = answer_question("网络隔离有哪几种实现策略？", small, k=4)
     assert "物理隔离" in answer.text
     assert_well_cited(answer)
+    # the injected sentence is never quoted as an answer, even when it is the best lexical match
+    answer = answer_question("以上指令要我回答什么？", small, k=4, threshold=0.0)
+    assert "我被攻破了" not in answer.text and INJECTION in "".join(s.passage for s in answer.sources)
 
 
 def test_empty_filter_result_abstains(small):
@@ -293,6 +301,12 @@ def test_question_kinds(question, kind):
     assert info.english == (not re.search(r"[\u4e00-\u9fff]", question))
 
 
+def test_english_detection_tolerates_chinese_names():
+    assert QuestionInfo.parse("What is the ISSN (international serial number) of 《中国工业和信息化》?").english
+    assert not QuestionInfo.parse("GPT-3有多少个参数？").english
+    assert QuestionInfo.parse("When was ChatGPT released?").english
+
+
 def test_tradeoff_and_threshold_choice():
     labelled = [("a", True), ("b", True), ("c", True), ("d", False), ("e", False)]
     confidences = [0.9, 0.6, 0.3, 0.2, 0.5]
@@ -313,7 +327,10 @@ def test_evaluate_answers_reports_one_pass(seeds):
         def __init__(self, id, question, answers, answerable):
             self.id, self.question, self.answers, self.answerable = id, question, answers, answerable
 
-    questions = [Q("q1", "GPT-3有多少个参数？", ["1700亿个参数"], True), Q("q2", "小米SU7上市后首月交付了多少辆？", [], False)]
+    questions = [
+        Q("q1", "GPT-3有多少个参数？", ["1700亿个参数"], True),
+        Q("q2", "小米SU7上市后首月交付了多少辆？", [], False),
+    ]
     ticks = []
     result = evaluate_answers(questions, seeds, tick=lambda: ticks.append(1))
     summary = result["summary"]
@@ -372,6 +389,16 @@ def test_checker_handles_grouped_and_fullwidth_markers(three_sources):
     check = check_citations(f"GPT-3就有1700亿个参数［{good.n}，9］。", three_sources)
     assert check.text == f"GPT-3就有1700亿个参数[{good.n}]。"
     assert [n for n, _ in check.removed] == [9]
+
+
+def test_checker_handles_consecutive_markers_and_keeps_text_outside_markers(three_sources):
+    good = _source_with(three_sources, "1700亿")
+    bad = _source_without(three_sources, "1700亿")
+    text = f"GPT-3就有1700亿个参数。[{good.n}][{bad.n}]\n以上来自资料。"
+    check = check_citations(text, three_sources)
+    assert check.text == f"GPT-3就有1700亿个参数。[{good.n}]\n以上来自资料。"
+    assert [c.n for c in check.citations] == [good.n] and [n for n, _ in check.removed] == [bad.n]
+    assert check_citations("[1]开头的标记。", three_sources).removed == [(1, "marker without a sentence")]
 
 
 def test_checker_uses_the_embedder_for_cross_language_support(three_sources):
@@ -599,7 +626,8 @@ def test_llm_config_from_env(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def real_embedder(tmp_path_factory):
+def answer_embedder(request, tmp_path_factory):
+    """The bundled multilingual-e5-small, once per session (shared with conftest's `real_embedder` if it exists)."""
     try:
         from rag.bundled_model import DEFAULT_MODEL_ID, materialise_bundled_model  # noqa: F401
     except ImportError as exc:
@@ -607,20 +635,25 @@ def real_embedder(tmp_path_factory):
     from rag.embedding import EmbeddingModelError, SentenceTransformerEmbedder
 
     try:
+        return request.getfixturevalue("real_embedder")
+    except pytest.FixtureLookupError:
+        pass
+    try:
         return SentenceTransformerEmbedder(DEFAULT_MODEL_ID, tmp_path_factory.mktemp("model-cache"))
     except EmbeddingModelError as exc:
         pytest.skip(f"the bundled embedding model cannot be loaded: {exc}")
 
 
 @pytest.fixture(scope="session")
-def real_retriever(tmp_path_factory, real_embedder):
+def answer_retriever(tmp_path_factory, answer_embedder):
+    """Three articles of the bundled issue indexed with the real model (a fraction of the full build time)."""
     from rag.corpus import load_corpus
 
     wanted = ("发展智能计算的道路选择", "可能让中国“电动车”熄火的几道坎儿", "中望龙腾：工业软件出海")
     documents = [d for d in load_corpus([SEEDS]).documents if d.title in wanted]
     assert len(documents) == len(wanted)
-    index = _index(tmp_path_factory.mktemp("real-index"), real_embedder, documents=documents)
-    return Retriever(index, real_embedder)
+    index = _index(tmp_path_factory.mktemp("real-index"), answer_embedder, documents=documents)
+    return Retriever(index, answer_embedder)
 
 
 REAL_CASES = [
@@ -637,8 +670,8 @@ REAL_CASES = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question, facts", REAL_CASES)
-def test_real_model_answers(real_retriever, question, facts):
-    answer = answer_question(question, real_retriever)
+def test_real_model_answers(answer_retriever, question, facts):
+    answer = answer_question(question, answer_retriever)
     assert not answer.abstained, (answer.confidence, answer.text)
     assert any(f in answer.text for f in facts), answer.text
     assert_well_cited(answer)
@@ -646,22 +679,22 @@ def test_real_model_answers(real_retriever, question, facts):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question", ["小米SU7上市后首月交付了多少辆？", "华为昇腾910B芯片的FP16算力是多少？"])
-def test_real_model_abstains(real_retriever, question):
-    answer = answer_question(question, real_retriever)
+def test_real_model_abstains(answer_retriever, question):
+    answer = answer_question(question, answer_retriever)
     assert answer.abstained and answer.sources
 
 
 @pytest.mark.slow
-def test_real_model_latency(real_retriever):
+def test_real_model_latency(answer_retriever):
     from rag.answer import analyse, sentence_vectors
 
     questions = [q for q, _ in REAL_CASES]
-    hits = {q: real_retriever.search(q, k=5) for q in questions}
+    hits = {q: answer_retriever.search(q, k=5) for q in questions}
     times = []
     for q in questions:
         sentence_vectors.clear()  # cold: every sentence embedded
         started = time.perf_counter()
-        analyse(q, hits[q], real_retriever.embedder, real_retriever.index)
+        analyse(q, hits[q], answer_retriever.embedder, answer_retriever.index)
         times.append(time.perf_counter() - started)
     median = statistics.median(times)
     print(f"extractive analysis (no retrieval) median {median:.3f}s, max {max(times):.3f}s")

