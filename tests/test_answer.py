@@ -269,6 +269,73 @@ def test_empty_filter_result_abstains(small):
     assert answer.abstained and answer.sources == [] and answer.confidence == 0.0
 
 
+def test_sentence_vectors_come_from_the_index(seeds):
+    from rag.answer import analyse, sentence_vectors
+
+    sentence_vectors.clear()
+    question = "GPT-3有多少个参数？"
+    hits = seeds.search(question, k=5)
+    before = seeds.embedder.embedded
+    analysis = analyse(question, hits, seeds.embedder, seeds.index)
+    assert all(c.dense is not None for c in analysis.ranked[:12])
+    # only sentences the multi-vector index does not hold (rejoined lines, one-sentence chunks) are embedded now
+    assert analysis.signals["embedded"] == seeds.embedder.embedded - before
+    assert analysis.signals["embedded"] < len(analysis.ranked) / 2
+
+
+def test_a_named_article_is_preferred(small):
+    question = "《中望龙腾：工业软件出海》中提到的研发投入占比是多少？"
+    answer = answer_question(question, small, k=4, threshold=0.0)  # selection, not calibration, is tested
+    assert "52.66%" in answer.text
+    assert all(answer.sources[c.n - 1].document.title == "中望龙腾：工业软件出海" for c in answer.citations)
+
+
+def _hand_index(documents, chunk_texts):
+    """An index-like object (chunks in document order, no vectors) for answerer unit tests."""
+    from types import SimpleNamespace
+
+    from rag.types import Chunk, Hit
+
+    chunks, hits = [], []
+    for doc, texts in zip(documents, chunk_texts):
+        offset = 0
+        for text in texts:
+            start = doc.text.index(text, offset)
+            chunks.append(Chunk(doc.id, text, start, start + len(text)))
+            offset = start + 1
+    index = SimpleNamespace(chunks=chunks, documents={d.id: d for d in documents}, manifest={})
+    for rank, chunk in enumerate(chunks[:1], 1):
+        hits.append(Hit(rank, 1.0, chunk, index.documents[chunk.doc_id]))
+    return index, hits
+
+
+def test_a_list_announced_at_the_end_of_a_passage_continues_in_the_next(bigram_embedder):
+    from rag.answer import extractive_answer
+
+    first = "方汉谈到了大模型的商业模式。方汉认为实现大模型免费使用有三条路径："
+    second = "第一条路径是降低推理成本。第二条路径是采用UGC平台模式。第三条路径是依靠广告收入。"
+    doc = Document(title="昆仑万维：转型大模型", text=first + second, kind="article")
+    index, hits = _hand_index([doc], [[first, second]])
+    answer = extractive_answer("方汉认为实现大模型免费使用有哪三条路径？", hits, bigram_embedder, index, threshold=0.0)
+    assert "降低推理成本" in answer.text and "UGC" in answer.text
+    assert len(answer.sources) == 2 and answer.sources[1].score == 0.0  # the next passage joined the sources
+    assert {c.n for c in answer.citations} == {1, 2}
+    assert_well_cited(answer)
+
+
+def test_the_speaker_line_before_a_quotation_comes_along(bigram_embedder):
+    from rag.answer import extractive_answer
+
+    text = "中国企业联合会常务副会长朱宏任在一次公开演讲中提到：\n“今天的数字化转型更像是一片未知的无人区。”"
+    doc = Document(title="企业数字化管理五大成功举措", text=text, kind="article")
+    index, hits = _hand_index([doc], [[text]])
+    answer = extractive_answer("把数字化转型形容为“一片充满未知的无人区”的是谁？", hits, bigram_embedder, index,
+                               threshold=0.0)
+    assert "朱宏任" in answer.text and "无人区" in answer.text
+    assert len(answer.citations) == 2  # two sentences: the speaker line and the quotation
+    assert_well_cited(answer)
+
+
 # ---------------------------------------------------------------- pieces
 
 
@@ -537,6 +604,15 @@ def test_llm_good_answer_is_kept_and_streamed(small, llm_server):
     assert request["auth"] == "Bearer sk-test"
     assert request["body"]["stream"] is True and request["body"]["model"] == "fake-gpt"
     assert "sk-test" not in repr(_config(llm_server, "good", api_key="sk-test"))
+
+
+def test_llm_english_question_gets_the_note_and_checked_markers(small, llm_server):
+    pieces = list(stream_answer("How many parameters does GPT-3 have?", small, k=3, llm=_config(llm_server, "good"),
+                                threshold=0.0))
+    answer = pieces[-1]
+    assert pieces[0] == ENGLISH_NOTE + "\n" and "".join(pieces[:-1]).startswith(ENGLISH_NOTE)
+    assert answer.answerer == "llm:fake-gpt" and answer.text.startswith(ENGLISH_NOTE + "\nGPT-3就有1700亿个参数。[")
+    assert_well_cited(answer)
 
 
 def test_llm_fabricated_citation_is_removed_and_flagged(small, llm_server):

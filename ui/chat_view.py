@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
 from rag.answer import Answer
+from rag.types import Hit
 from ui.feedback import append_feedback, feedback_path, feedback_record
 from ui.followup import Turn
 from ui.render import highlight_html, md, source_meta
@@ -22,7 +23,6 @@ class ChatTurn:
     query: str
     answer: Answer | None = None
     error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def folded(self) -> bool:
@@ -31,11 +31,33 @@ class ChatTurn:
     def as_context(self) -> Turn:
         """What the next question may fold in: this search and the titles it cited."""
         titles: list[str] = []
+        cited: tuple[str, ...] = ()
         if self.answer is not None:
+            cited = tuple(dict.fromkeys(c.chunk_id for c in self.answer.citations))
             by_n = {s.n: s for s in self.answer.sources}
             titles = [by_n[c.n].document.title for c in self.answer.citations if c.n in by_n]
             titles = titles or [s.document.title for s in self.answer.sources[:1]]
-        return Turn(self.question, self.query, tuple(titles))
+        return Turn(self.question, self.query, tuple(titles), cited)
+
+
+class ExcludingRetriever:
+    """The shared retriever, minus some passages (for "what else?" follow-ups: what the last answer cited).
+
+    Only `search` differs; the index and embedder are the shared ones. (A library-level
+    `SearchFilter(exclude_chunks=…)` would make this unnecessary.)
+    """
+
+    def __init__(self, retriever, exclude: Iterable[str]):
+        self._retriever = retriever
+        self.exclude = frozenset(exclude)
+
+    def __getattr__(self, name: str):
+        return getattr(self._retriever, name)
+
+    def search(self, question: str, k: int = 5, mode: str = "hybrid", where=None) -> list[Hit]:
+        hits = self._retriever.search(question, k=k + len(self.exclude), mode=mode, where=where)
+        kept = [h for h in hits if h.chunk.id not in self.exclude][:k]
+        return [replace(h, rank=rank) for rank, h in enumerate(kept, 1)]
 
 
 def doc_span(source, span: tuple[int, int]) -> tuple[int, int]:
@@ -58,7 +80,7 @@ def render_sources(answer: Answer, expanded: bool) -> None:
             st.html(highlight_html(source.passage, spans))
             where = doc_span(source, spans[0]) if spans else (source.chunk.start, source.chunk.end)
             st.page_link(
-                "pages/articles.py",
+                "app_pages/articles.py",
                 label="Open the article at this passage",
                 icon=":material/open_in_new:",
                 query_params={
@@ -76,7 +98,12 @@ def save_rating(turn: ChatTurn, key: str, home) -> None:
     if turn.answer is None:
         return
     rating = st.session_state.get(key)
-    append_feedback(feedback_path(home), feedback_record(turn.id, rating, turn.question, turn.query, turn.answer))
+    try:
+        append_feedback(feedback_path(home), feedback_record(turn.id, rating, turn.question, turn.query, turn.answer))
+    except OSError as exc:  # shown by the chat page on this run
+        from ui.engine import friendly
+
+        st.session_state["feedback_error"] = "Could not store the rating: " + friendly(exc)
 
 
 def render_answer(turn: ChatTurn, home, latest: bool) -> None:

@@ -77,6 +77,8 @@ def engine_or_stop() -> Engine:
             status.update(label="Model and index loaded", state="complete")
         return engine
     except Exception as exc:
-        st.error(friendly(exc))
+        from ui.render import md
+
+        st.error(md(friendly(exc)))
         st.stop()
         raise  # unreachable: st.stop() raises

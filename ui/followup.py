@@ -37,6 +37,17 @@ _EN_FOLLOW = re.compile(
 )
 
 
+_MORE = re.compile(
+    r"还|另外|此外|其他|其它|别的|更多|再|\b(?:else|more|other|another|also|further|besides)\b", re.IGNORECASE
+)
+
+
+def wants_more(question: str) -> bool:
+    """A follow-up that asks for something not said yet ("他还提到了什么？", "what else?"): the passages the last
+    answer cited can be left out of its search."""
+    return bool(_MORE.search(question))
+
+
 @dataclass(frozen=True)
 class Turn:
     """One earlier question: as typed, as searched (after folding), and the titles of the documents it cited."""
@@ -44,6 +55,7 @@ class Turn:
     question: str
     query: str = ""
     titles: Sequence[str] = field(default_factory=tuple)
+    cited: Sequence[str] = field(default_factory=tuple)  # chunk ids the answer cited
 
     @property
     def searched(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 import streamlit as st
@@ -36,53 +37,61 @@ def _matches(doc: Document, needle: str) -> bool:
     return needle in hay or needle in doc.text.lower()
 
 
-engine = shared.engine_or_stop()
-docs = engine.index.documents
-chunk_counts = Counter(c.doc_id for c in engine.index.chunks)
-linked, passage, quote = _link_target(docs)
-
-st.title("Articles")
-left, right = st.columns([3, 1], vertical_alignment="bottom")
-needle = left.text_input("Search titles, authors, sections and text", key="articles_search").strip().lower()
 SHOW = {
     "Bylined articles": lambda d: d.kind == "article",
     "All pieces": lambda d: d.is_article,  # also the preface, commentary and news
     "Everything": lambda d: True,  # also covers, adverts, contents and masthead
 }
-show = right.selectbox("Show", list(SHOW), key="articles_show")
 
-listed = [d for d in docs.values() if SHOW[show](d) and (not needle or _matches(d, needle))]
-listed.sort(key=lambda d: (d.page is None, d.page or 0, d.title))
-st.caption(f"{len(listed)} of {len(docs)} documents")
-st.dataframe(
-    [
-        {
-            "title": d.title,
-            "authors": " ".join(d.authors),
-            "section": d.section or "",
-            "page": d.page,
-            "chunks": chunk_counts.get(d.id, 0),
-            "kind": d.kind,
-        }
-        for d in listed
-    ],
-    hide_index=True,
-    column_config={"page": st.column_config.NumberColumn(format="%d"), "chunks": st.column_config.NumberColumn()},
-)
+engine = shared.engine_or_stop()
+docs = engine.index.documents
+chunk_counts = Counter(c.doc_id for c in engine.index.chunks)
+linked, passage, quote = _link_target(docs)
+
+link = st.query_params.to_dict()
+if linked and st.session_state.get("_followed_link") != link:
+    st.session_state["_followed_link"] = link
+    st.session_state["reader_current"] = linked  # a source link was followed: open that article
+current = st.session_state.get("reader_current")
+at_passage = bool(linked and passage and current == linked)
+
+st.title("Articles")
+# opened from a source link: the reading view comes first, the list folds away
+browse = st.expander("Browse and search the documents", expanded=False) if at_passage else st.container()
+with browse:
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    needle = left.text_input("Search titles, authors, sections and text", key="articles_search").strip().lower()
+    show = right.selectbox("Show", list(SHOW), key="articles_show")
+    listed = [d for d in docs.values() if SHOW[show](d) and (not needle or _matches(d, needle))]
+    listed.sort(key=lambda d: (d.page is None, d.page or 0, d.title))
+    st.caption(f"{len(listed)} of {len(docs)} documents")
+    st.dataframe(
+        [
+            {
+                "title": d.title,
+                "authors": " ".join(d.authors),
+                "section": d.section or "",
+                "page": d.page,
+                "chunks": chunk_counts.get(d.id, 0),
+                "kind": d.kind,
+            }
+            for d in listed
+        ],
+        hide_index=True,
+        column_config={"page": st.column_config.NumberColumn(format="%d"), "chunks": st.column_config.NumberColumn()},
+    )
 
 choices = [d.id for d in listed]
 if linked and linked not in choices:
     choices.insert(0, linked)
-if linked and st.session_state.get("_followed_link") != st.query_params.to_dict():
-    st.session_state["_followed_link"] = st.query_params.to_dict()
-    st.session_state["reader_doc"] = linked  # a source link was followed: open that article
-if st.session_state.get("reader_doc") not in choices:
-    st.session_state.pop("reader_doc", None)
 if not choices:
     st.info("No document matches the search.")
     st.stop()
-
-doc_id = st.selectbox("Read", choices, key="reader_doc", format_func=lambda i: f"{docs[i].title}")
+# the key changes with the list (and the link), so the box always shows the document that is displayed
+key = "reader_" + hashlib.sha1(repr((choices, link)).encode()).hexdigest()[:12]
+doc_id = st.selectbox("Read", choices, index=choices.index(current) if current in choices else 0, key=key,
+                      format_func=lambda i: docs[i].title)
+st.session_state["reader_current"] = doc_id
 doc = docs[doc_id]
 
 st.divider()

@@ -28,8 +28,12 @@ st.caption("Retrieval quality (hit@k, MRR@10, nDCG@10) per mode; a passage is re
 source = st.radio("Questions", (DEV, UPLOAD), key="eval_source", horizontal=True)
 uploaded = None
 if source == UPLOAD:
-    uploaded = st.file_uploader("JSONL: one {\"id\", \"question\", \"answers\", \"answerable\"} per line",
-                                type=["jsonl", "json"], key="eval_file")
+    uploaded = st.file_uploader(
+        "JSONL: one {\"id\", \"question\", \"answers\", \"answerable\"} per line",
+        type=["jsonl", "json"],
+        key="eval_file",
+        max_upload_size=max(1, settings.max_file_bytes // 2**20),
+    )
 modes = st.multiselect("Modes", EVAL_MODES, default=["hybrid", "dense", "bm25"], key="eval_modes")
 answers = st.checkbox("Also answer every question and score the answers (slower)", key="eval_answers")
 
@@ -39,7 +43,7 @@ def _dataset_path() -> Path | None:
         return DEV_SET
     if uploaded is None:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="eval-", dir=settings.home if settings.home.is_dir() else None))
+    folder = settings.home / "eval_uploads"  # one folder, file names sanitised; a re-upload replaces the file
     return save_upload(folder, uploaded.name, uploaded.getvalue(), settings.max_file_bytes, (".jsonl", ".json"))
 
 

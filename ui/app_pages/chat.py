@@ -10,20 +10,24 @@ from rag.answer import Answer, stream_answer
 from rag.retrieve import QueryError, check_query
 from ui import engine as shared
 from ui import sidebar
-from ui.chat_view import ChatTurn, render_answer, render_turn
+from ui.chat_view import ChatTurn, ExcludingRetriever, render_answer, render_turn
 from ui.feedback import evaluation_lines, export_jsonl, feedback_path, read_feedback
-from ui.followup import fold_follow_up
+from ui.followup import fold_follow_up, wants_more
 from ui.render import md
+
+LIBRARY_MAX_CHARS = 2000  # stream_answer checks the question with check_query's default limit
 
 settings = shared.settings()
 engine = shared.engine_or_stop()
 opts = sidebar.options()
 turns: list[ChatTurn] = st.session_state.setdefault("turns", [])
 
-head, button = st.columns([5, 1], vertical_alignment="bottom")
+head, button = st.columns([3, 1], vertical_alignment="bottom")
 head.title("Ask the magazine")
 button.button("New conversation", icon=":material/add_comment:", on_click=lambda: st.session_state.turns.clear())
 st.caption(f"{len(engine.index.documents)} documents · answers cite passages as [n] · mode {opts.mode}, k={opts.k}")
+if problem := st.session_state.pop("feedback_error", None):
+    st.error(md(problem))
 if opts.llm_error:
     st.warning(md(opts.llm_error + " Answering extractively."))
 
@@ -39,13 +43,18 @@ if prompt is not None:
     with st.chat_message("assistant"):
         try:
             cleaned = check_query(prompt, opts.k, opts.mode, settings.max_query_chars, settings.max_k)
+            if len(prompt) >= settings.max_query_chars:  # the input box (and Streamlit's server) cut longer input
+                st.info(f"Questions are limited to {settings.max_query_chars} characters; anything longer is cut.")
             turn.question = cleaned
             answered = [t for t in turns if t.answer is not None]
             previous = answered[-1].as_context() if answered else None
-            turn.query = fold_follow_up(cleaned, previous, settings.max_query_chars)
+            turn.query = fold_follow_up(cleaned, previous, min(settings.max_query_chars, LIBRARY_MAX_CHARS))
+            retriever = engine.retriever
             if turn.folded:
                 st.caption("Follow-up, searched as: " + md(turn.query))
-            stream = stream_answer(turn.query, engine.retriever, opts.k, opts.mode, opts.llm, opts.where)
+                if wants_more(cleaned) and previous.cited:  # "what else?": leave out what was already cited
+                    retriever = ExcludingRetriever(retriever, previous.cited)
+            stream = stream_answer(turn.query, retriever, opts.k, opts.mode, opts.llm, opts.where)
 
             def pieces():
                 for piece in stream:

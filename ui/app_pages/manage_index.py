@@ -43,7 +43,8 @@ stored = stored_files(folder)
 kept_uploads = st.multiselect("Uploaded files to include", stored, default=stored, key="index_uploads",
                               format_func=lambda p: p.name) if stored else []
 files = st.file_uploader("Add .txt / .md files", type=[t.lstrip(".") for t in TEXT_TYPES],
-                         accept_multiple_files=True, key="index_files")
+                         accept_multiple_files=True, key="index_files",
+                         max_upload_size=max(1, settings.max_file_bytes // 2**20))
 
 if st.button("Build the index", type="primary", icon=":material/build:"):
     added: list[Path] = []

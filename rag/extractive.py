@@ -1,0 +1,143 @@
+"""The extractive answer: the best-scored sentences (`select_sentences`), with their neighbours when the best
+one introduces a quotation or a list (continued into the article's next passage when needed), quoted with
+their `[n]` markers, or the abstention when the confidence is below the threshold (`extractive_answer`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .answer_cache import _chunk_row
+from .answer_types import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, _abstention
+from .embedding import Embedder
+from .scoring import _INSTRUCTION, DEFAULT_CONFIG, Analysis, AnswerConfig, ScoredSentence, analyse
+from .sentences import SENTENCE_PUNCT, _display, near_duplicate, passage_sentences
+from .types import Hit
+
+_COUNT_LEAD = re.compile(
+    r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
+)
+_LEAD = re.compile(r"(?:如下|以下|下列|几个方面|几点)[^。！？]{0,8}[。：:]?$")
+
+
+def _introduces(sentence: str, kinds: frozenset[str]) -> bool:
+    """A sentence that announces what follows: "……如下：", "……归纳为4类。" (for list questions)."""
+    t = sentence.rstrip()
+    return t.endswith((":", "：")) or bool(_LEAD.search(t)) or ("list" in kinds and bool(_COUNT_LEAD.search(t)))
+
+
+def select_sentences(analysis: Analysis, config: AnswerConfig = DEFAULT_CONFIG) -> list[ScoredSentence]:
+    """The best sentence and the few others close to it in score, without near-duplicates, in reading order.
+
+    The best sentence also brings its neighbours when it needs them: the sentence before it when that one ends
+    with a colon (the speaker of a quotation), the sentences after it when it announces a list.
+    """
+    ranked = analysis.ranked
+    if not ranked:
+        return []
+    best = ranked[0]
+    limit = config.max_sentences if (analysis.info.compound or "list" in analysis.info.kinds) else 2
+    chosen = [best]
+
+    def add(c: ScoredSentence) -> bool:
+        if len(chosen) >= config.max_sentences or any(near_duplicate(c.text, x.text) for x in chosen):
+            return False
+        if _INSTRUCTION.search(c.text):
+            return True  # skipped, but keep going
+        chosen.append(c)
+        return True
+
+    text = best.hit.chunk.text
+    spans = passage_sentences(text)
+    here = next((i for i, sp in enumerate(spans) if sp == (best.start, best.end)), None)
+    if here is not None:
+        # the speaker of a quotation: the sentence before ending with a colon (a byline or heading line may sit
+        # between them in the extracted text)
+        for back in (1, 2):
+            if here - back < 0:
+                break
+            s, e = spans[here - back]
+            previous = text[s:e].rstrip()
+            if previous.endswith((":", "：")):
+                add(ScoredSentence(best.n, best.hit, s, e, text[s:e], score=best.score))
+                break
+            if len(previous) > 30 or previous[-1:] in SENTENCE_PUNCT:
+                break
+        if _introduces(best.text, analysis.info.kinds):
+            for s, e in spans[here + 1 : here + 4]:
+                if not add(ScoredSentence(best.n, best.hit, s, e, text[s:e], score=best.score)):
+                    break
+        elif best.echo >= 0.75 and here + 1 < len(spans):  # it restates the question: the answer follows
+            s, e = spans[here + 1]
+            add(ScoredSentence(best.n, best.hit, s, e, text[s:e], score=best.score))
+    for cand in ranked[1:]:
+        if len(chosen) >= max(limit, 1) or cand.score < best.score - config.margin:
+            break
+        add(cand)
+    group_best: dict[int, float] = {}
+    for c in chosen:
+        group_best[c.n] = max(group_best.get(c.n, -1e9), c.score)
+    chosen.sort(key=lambda c: (-group_best[c.n], c.n, c.start))
+    return chosen
+
+
+def _continuation(
+    analysis: Analysis, chosen: list[ScoredSentence], sources: list[Source], index: Any, config: AnswerConfig
+) -> list[ScoredSentence]:
+    """When the best sentence announces a list and ends its passage, the list is in the next passage of the same
+    article: take its first sentences, adding that passage to `sources` when it was not retrieved."""
+    best = analysis.ranked[0]
+    room = config.max_sentences - len(chosen)
+    if room <= 0 or not _introduces(best.text, analysis.info.kinds):
+        return []
+    if any(s >= best.end for s, _ in passage_sentences(best.hit.chunk.text)):
+        return []
+    row = _chunk_row(index, best.hit.chunk.id)
+    chunks = getattr(index, "chunks", [])
+    if row is None or row + 1 >= len(chunks) or chunks[row + 1].doc_id != best.hit.chunk.doc_id:
+        return []
+    nxt = chunks[row + 1]
+    source = next((s for s in sources if s.chunk.id == nxt.id), None)
+    if source is None:
+        source = Source(len(sources) + 1, nxt, best.hit.document, 0.0)
+        sources.append(source)
+    hit = Hit(source.n, source.score, nxt, best.hit.document)
+    done = best.hit.chunk.start + best.end  # document offset where the announcing sentence ends
+    out = []
+    for s, e in passage_sentences(nxt.text):
+        sentence = nxt.text[s:e]
+        if nxt.start + s < done or _INSTRUCTION.search(sentence):
+            continue
+        if any(near_duplicate(sentence, c.text) for c in chosen):
+            continue
+        out.append(ScoredSentence(source.n, hit, s, e, nxt.text[s:e], score=best.score))
+        if len(out) >= min(room, 3):
+            break
+    return out
+
+
+def extractive_answer(
+    question: str,
+    hits: Sequence[Hit],
+    embedder: Embedder | None,
+    index: Any = None,
+    config: AnswerConfig = DEFAULT_CONFIG,
+    threshold: float | None = None,
+    analysis: Analysis | None = None,
+) -> Answer:
+    """The extractive answer for already-retrieved `hits` (sources are all hits, numbered in rank order)."""
+    threshold = config.threshold if threshold is None else threshold
+    sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
+    analysis = analysis or analyse(question, hits, embedder, index, config)
+    english = analysis.info.english
+    if not analysis.ranked or analysis.confidence < threshold:
+        return _abstention(question, english, sources, analysis.confidence)
+    chosen = select_sentences(analysis, config)
+    if index is not None:
+        chosen += _continuation(analysis, chosen, sources, index, config)
+    citations = [Citation(c.n, c.hit.chunk.id, c.text, (c.start, c.end)) for c in chosen]
+    body = "".join(f"{_display(c.text)}[{c.n}]" for c in chosen)
+    text = f"{ENGLISH_NOTE}\n{body}" if english else body
+    return Answer(question, text, False, citations, sources, EXTRACTIVE, None, analysis.confidence)

@@ -1,0 +1,273 @@
+"""Scoring the sentences of the retrieved passages against a question (`analyse`) and the evidence strength
+behind abstention (`_confidence`), with the knobs of the extractive answerer (`AnswerConfig`).
+
+A sentence scores by the embedding model (cosine of the query vector and the sentence's passage vector: reused
+from the multi-vector index when it holds them, otherwise embedded in one batch), lexical overlap
+(IDF-weighted terms and character bigrams; for an English question, the retriever's Chinese translation of its
+terms), the kind of fact asked for (`rag.question`), its rank, and a few bonuses and penalties.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .anchors import missing_anchors
+from .answer_cache import _stored_vectors, _texts_for_df, sentence_vectors
+from .embedding import Embedder
+from .question import _DEFINES, QuestionInfo, is_byline, kind_score
+from .sentences import _bigrams, _norm, _overlap, passage_sentences
+from .text import has_cjk, squash
+from .types import Hit
+
+#: Default abstention threshold on `Answer.confidence` (chosen on eval/questions.jsonl; see the report).
+DEFAULT_THRESHOLD = 0.45
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """Knobs of the extractive answerer (the defaults were set on the development questions)."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    max_hits: int = 6  # passages mined for sentences
+    max_candidates: int = 40  # sentences considered (pre-ranked lexically when there are more)
+    max_embedded: int = 12  # sentences embedded in one batch (Chinese questions: lexical pre-ranking is good)
+    max_embedded_english: int = 24  # English questions rely on the embedding alone
+    max_sentences: int = 4
+    margin: float = 0.06  # further sentences must score within this of the best
+    w_dense: float = 1.0
+    w_lexical: float = 0.35
+    w_kind: float = 0.08
+    w_rank: float = 0.04
+    w_echo: float = 0.1  # penalty for sentences that mostly repeat the question
+    w_title: float = 0.1  # bonus for sentences of the article the question names by its 《title》
+    w_defines: float = 0.15  # bonus for "X是指……" when the question asks what X means
+    w_byline: float = 0.15  # bonus for an author line ("李玉娟 和君咨询师") when the question asks about an author
+    embed_chars: int = 120  # sentences are cut to this length for embedding
+    # Cosine ranges mapped to 0–1 in the confidence (calibrated for the bundled multilingual-e5-small; other
+    # embedders should be re-calibrated with `abstention_tradeoff`). English questions score lower cosines
+    # against the Chinese text, hence their own range.
+    dense_range: tuple[float, float] = (0.85, 0.95)
+    dense_range_english: tuple[float, float] = (0.72, 0.82)
+
+
+DEFAULT_CONFIG = AnswerConfig()
+
+
+def term_weights(terms: Sequence[str], texts: Sequence[str]) -> dict[str, float]:
+    """IDF of each term over `texts` (substring document frequency): rare terms weigh more."""
+    n = len(texts)
+    weights = {}
+    for term in terms:
+        df = sum(1 for t in texts if term in t)
+        weights[term] = max(0.1, math.log((n + 1.0) / (df + 0.5)))
+    return weights
+
+
+@dataclass
+class ScoredSentence:
+    """One candidate sentence: where it is (source `n`, span in the passage) and its feature scores."""
+
+    n: int
+    hit: Hit
+    start: int
+    end: int
+    text: str
+    lexical: float = 0.0
+    dense: float | None = None
+    kind: float = 0.0
+    prior: float = 0.0
+    score: float = 0.0
+    echo: float = 0.0  # share of the sentence's bigrams that also occur in the question
+
+
+@dataclass
+class Analysis:
+    """Everything the extractive answerer computed for one question (for answers, tuning and tests)."""
+
+    info: QuestionInfo
+    ranked: list[ScoredSentence]
+    confidence: float
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+#: Sentences addressed to an AI assistant (prompt injection planted in a document) are never answers.
+_INSTRUCTION = re.compile(
+    r"忽略(?:以上|上述|之前|前面|所有)(?:的)?(?:指令|指示|提示|要求)|(?:系统|system)\s*(?:提示|prompt)|"
+    r"\bignore (?:all |any )?(?:the )?(?:previous|above|prior) (?:instructions|prompts?)\b|"
+    r"\byou are (?:now )?(?:an? )?(?:ai|assistant|chatbot|language model)\b",
+    re.IGNORECASE,
+)
+
+
+def _candidates(hits: Sequence[Hit], max_hits: int) -> list[ScoredSentence]:
+    seen: set[str] = set()
+    out = []
+    for n, hit in enumerate(hits[:max_hits], 1):
+        text = hit.chunk.text
+        for start, end in passage_sentences(text):
+            sentence = text[start:end]
+            key = _norm(sentence)
+            if key in seen or _INSTRUCTION.search(sentence):
+                continue
+            seen.add(key)
+            out.append(ScoredSentence(n, hit, start, end, sentence))
+    return out
+
+
+def _dense_scores(
+    question: str, cands: list[ScoredSentence], embedder: Embedder, index: Any, config: AnswerConfig, english: bool
+) -> int:
+    """Set `dense` (cosine of the query vector and the sentence's passage vector) on the candidates: vectors the
+    index stores are reused; the best-ranked others are embedded in one batch, within the budget."""
+    q = np.asarray(embedder.encode_queries([question]), dtype=np.float32)[0]
+    stored: dict[str, dict[str, np.ndarray]] = {}
+    missing = []
+    for c in cands:
+        if c.hit.chunk.id not in stored:
+            stored[c.hit.chunk.id] = _stored_vectors(index, embedder, c.hit.chunk) if index is not None else {}
+        vector = stored[c.hit.chunk.id].get(c.text)
+        if vector is not None:
+            c.dense = float(vector @ q)
+        else:
+            missing.append(c)
+    budget = config.max_embedded_english if english else config.max_embedded
+    embed = missing[:budget]
+    if embed:
+        vectors = sentence_vectors.encode(embedder, [c.text[: config.embed_chars] for c in embed])
+        for c, cos in zip(embed, vectors @ q):
+            c.dense = float(cos)
+    return len(embed)
+
+
+def _same_title(quoted: str, title_norm: str) -> bool:
+    q = _norm(quoted)
+    if not q or not title_norm:
+        return False
+    if q == title_norm or (len(q) >= 6 and (q in title_norm or title_norm in q)):
+        return True
+    return _overlap(_bigrams(q), _bigrams(title_norm)) >= 0.8 and _overlap(_bigrams(title_norm), _bigrams(q)) >= 0.8
+
+
+def analyse(
+    question: str,
+    hits: Sequence[Hit],
+    embedder: Embedder | None,
+    index: Any = None,
+    config: AnswerConfig = DEFAULT_CONFIG,
+    translated: str | None = None,
+) -> Analysis:
+    """Score the sentences of the top hits for `question`; best first, with the answer confidence.
+
+    `translated` is the Chinese term list of an English question (`Retriever.lexical_query`); it gives the
+    sentence ranking a lexical signal (the confidence of English questions stays embedding-only).
+    """
+    info = QuestionInfo.parse(question)
+    cands = _candidates(hits, config.max_hits)
+    if not cands:
+        return Analysis(info, [], 0.0, {})
+    # 《titles》 of retrieved articles select the article; they are not words the answer sentence must contain
+    titles = {h.document.id: _norm(h.document.title) for h in hits}
+    named = [t for t in re.findall(r"《([^》]{2,60})》", question) if any(_same_title(t, x) for x in titles.values())]
+    named_docs = {d for d, x in titles.items() if any(_same_title(t, x) for t in named)}
+    content_question = question
+    for t in named:
+        content_question = content_question.replace(f"《{t}》", " ")
+    if named:
+        info = replace(info, terms=QuestionInfo.parse(content_question).terms)
+    if info.english and translated and translated != question:
+        info = replace(info, terms=tuple(dict.fromkeys(t for t in translated.lower().split() if _norm(t))))
+    texts = _texts_for_df(index) if index is not None else [squash(h.chunk.indexed_text).lower() for h in hits]
+    weights = term_weights(info.terms, texts)
+    total_w = sum(weights.values())
+    q_bigrams = set().union(*(_bigrams(t) for t in info.terms if len(_norm(t)) >= 2)) if info.terms else set()
+    question_bigrams = _bigrams(content_question)
+    # how much of the question's weight occurs anywhere in the corpus at all
+    present_w = sum(w for t, w in weights.items() if any(t in x for x in texts))
+
+    author_names = {a for h in hits for a in h.document.authors if len(a) >= 2}
+    asks_about = bool(info.kinds & {"org", "person"} or re.search(r"身份|单位|机构|任职|任教|来自|作者", question))
+    asks_author = asks_about and ("作者" in question or bool(named_docs) or any(a in question for a in author_names))
+    contexts: dict[int, str] = {}
+    for c in cands:
+        if c.n not in contexts:
+            doc = c.hit.document
+            context = f"{c.hit.chunk.header}\n{doc.title}\n{' '.join(doc.authors)}\n{c.hit.chunk.text}"
+            contexts[c.n] = squash(context).lower()
+    for c in cands:
+        low = squash(c.text).lower()
+        if total_w:
+            cov = sum(w * (1.0 if t in low else 0.3 if t in contexts[c.n] else 0.0) for t, w in weights.items())
+            cov /= total_w
+        else:
+            cov = 0.0
+        big = _overlap(q_bigrams, _bigrams(c.text)) if q_bigrams else 0.0
+        c.lexical = 0.6 * cov + 0.4 * big
+        c.kind = kind_score(c.text, info.kinds, c.hit.document.authors, info.subject)
+        c.prior = 1.0 / math.sqrt(c.n)
+        penalty = 0.05 if len(_norm(c.text)) < 6 else 0.0
+        penalty += 0.05 if not has_cjk(c.text) else 0.0  # cover lines, English mastheads
+        penalty += 0.05 if c.hit.document.kind in ("toc", "cover") else 0.0  # they repeat titles
+        sentence_bigrams = _bigrams(c.text)
+        c.echo = len(sentence_bigrams & question_bigrams) / len(sentence_bigrams) if sentence_bigrams else 1.0
+        penalty += config.w_echo * max(0.0, c.echo - 0.4)
+        bonus = config.w_title if c.hit.document.id in named_docs else 0.0
+        if info.subject and re.search(re.escape(info.subject) + _DEFINES, c.text):
+            bonus += config.w_defines
+        if asks_author and is_byline(c.text, c.hit.document.authors):
+            bonus += config.w_byline
+        c.score = config.w_lexical * c.lexical + config.w_kind * c.kind + config.w_rank * c.prior - penalty + bonus
+
+    cands.sort(key=lambda c: -c.score)
+    cands = cands[: config.max_candidates]
+    embedded = 0
+    if embedder is not None:
+        embedded = _dense_scores(question, cands, embedder, index, config, info.english)
+        scored = [c.dense for c in cands if c.dense is not None]
+        floor = min(scored) if scored else 0.0
+        for c in cands:
+            c.score += config.w_dense * (c.dense if c.dense is not None else floor)
+    cands.sort(key=lambda c: (-c.score, c.n, c.start))
+
+    best = cands[0]
+    dense_top = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
+    signals = {
+        "best_score": best.score,
+        "best_lexical": best.lexical,
+        "best_dense": best.dense if best.dense is not None else 0.0,
+        "best_kind": best.kind,
+        "max_lexical": max(c.lexical for c in cands),
+        "max_dense": max((c.dense for c in cands if c.dense is not None), default=0.0),
+        "hit_dense": dense_top if dense_top is not None else 0.0,
+        "term_presence": present_w / total_w if total_w else 1.0,
+        "n_terms": float(len(info.terms)),
+        "embedded": float(embedded),  # sentences embedded now (the others' vectors came from the index)
+    }
+    confidence = _confidence(info, signals, config)
+    missing = missing_anchors(question, [h.chunk.text for h in hits])
+    if missing:  # the passages never mention a month, issue or model number the question pins down
+        signals = {**signals, "missing_anchors": float(len(missing))}
+        confidence = 0.0
+    return Analysis(info, cands, confidence, signals)
+
+
+def _confidence(info: QuestionInfo, s: Mapping[str, float], config: AnswerConfig = DEFAULT_CONFIG) -> float:
+    """Evidence strength 0–1.
+
+    Chinese questions: the mean of (a) the highest question–sentence cosine mapped from `dense_range` to 0–1,
+    (b) the best sentence's lexical match and (c) the share of the question's term weight that occurs anywhere
+    in the corpus (a question about 宁德时代 in a corpus that never names it is likely unanswerable). English
+    questions have no reliable lexical signal against Chinese text, so only (a) on `dense_range_english` counts.
+    Measured on eval/questions.jsonl (multilingual-e5-small): AUC 0.95 answerable vs unanswerable for Chinese
+    questions, about 0.5 for English ones (English unanswerable questions are rarely caught).
+    """
+    lo, hi = config.dense_range_english if info.english else config.dense_range
+    dense = min(1.0, max(0.0, (s["max_dense"] - lo) / (hi - lo))) if hi > lo else 0.0
+    if info.english:
+        return float(dense)
+    return float(min(1.0, max(0.0, (dense + s["best_lexical"] + s["term_presence"]) / 3.0)))
