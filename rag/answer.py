@@ -182,7 +182,7 @@ def stream_answer(
 
     Raises `QueryError` (before anything is yielded) for unusable input; never raises for LLM problems.
     """
-    cleaned = check_query(question, k, mode)
+    cleaned = check_query(question, k, mode, retriever.max_query_chars, retriever.max_k)
     hits = retriever.search(cleaned, k=max(k, 1), mode=mode, where=where)
     return _stream(cleaned, hits, retriever, llm, threshold, config)
 
@@ -247,7 +247,8 @@ def evaluate_answers(
     threshold = config.threshold if threshold is None else threshold
     per_question: dict[str, dict[str, Any]] = {}
     labelled, confidences, seconds = [], [], []
-    correct = valid = cited_ev = 0
+    correct = fuzzy = valid = cited_ev = 0
+    cited_total = cited_with_evidence = 0
     for q in questions:
         t0 = time.perf_counter()
         result = answer_question(q.question, retriever, k, mode, llm, threshold=threshold, config=config)
@@ -257,6 +258,7 @@ def evaluate_answers(
         confidences.append(result.confidence)
         ok = bool(q.answerable) and contains_evidence(result, q.answers)
         correct += ok
+        fuzzy += bool(q.answerable) and contains_evidence(result, q.answers, min_recall=0.8)
         good_citations = citations_valid(result)
         valid += good_citations
         by_n = {s.n: s for s in result.sources}
@@ -264,6 +266,10 @@ def evaluate_answers(
             any(squash(a) in squash(by_n[c.n].passage) for a in q.answers) for c in result.citations if c.n in by_n
         )
         cited_ev += bool(q.answerable) and has_ev
+        if q.answerable:
+            for c in result.citations:
+                cited_total += 1
+                cited_with_evidence += c.n in by_n and any(squash(a) in squash(by_n[c.n].passage) for a in q.answers)
         per_question[q.id] = {
             "answer": result.text,
             "abstained": result.abstained,
@@ -286,6 +292,8 @@ def evaluate_answers(
         "answerer": llm.label if llm else EXTRACTIVE,
         "threshold": float(threshold),
         "answer_contains_evidence": correct / n_ans if n_ans else math.nan,
+        "answer_contains_evidence_fuzzy": fuzzy / n_ans if n_ans else math.nan,
+        "citation_precision": cited_with_evidence / cited_total if cited_total else math.nan,
         "citation_holds_evidence": cited_ev / n_ans if n_ans else math.nan,
         "citations_valid": valid / len(labelled) if labelled else math.nan,
         "abstain_unanswerable": abst_un / n_un if n_un else math.nan,

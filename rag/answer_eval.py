@@ -52,9 +52,9 @@ def choose_threshold(rows: Sequence[Mapping[str, float]], max_false_abstention: 
     return max(ok, key=lambda r: (r["abstain_unanswerable"], -r["threshold"]))["threshold"]
 
 
-def contains_evidence(answer: Answer, evidence: Iterable[str], min_recall: float = 0.8) -> bool:
-    """The answer carries an evidence string: verbatim (ignoring whitespace) in its text or cited quotes, or at
-    least `min_recall` of the evidence's character bigrams in one cited quote."""
+def contains_evidence(answer: Answer, evidence: Iterable[str], min_recall: float | None = None) -> bool:
+    """The answer carries an evidence string verbatim (ignoring whitespace) in its text or cited quotes; with
+    `min_recall`, also when that share of the evidence's character bigrams is in one cited quote."""
     if answer.abstained:
         return False
     whole = squash(answer.text + "\n" + "\n".join(c.quote for c in answer.citations))
@@ -62,7 +62,8 @@ def contains_evidence(answer: Answer, evidence: Iterable[str], min_recall: float
         if squash(ev) and squash(ev) in whole:
             return True
         grams = _bigrams(ev)
-        if grams and any(_overlap(grams, _bigrams(c.quote)) >= min_recall for c in answer.citations):
+        quotes = answer.citations
+        if min_recall is not None and grams and any(_overlap(grams, _bigrams(c.quote)) >= min_recall for c in quotes):
             return True
     return False
 

@@ -69,12 +69,14 @@ def chunk_document(
     for piece in splitter.split_text(doc.text):
         if not piece.strip():
             continue
+        # the splitter repeats at most `chunk_overlap` characters, so the next piece starts no earlier than
+        # that before the previous end (searching from there keeps repeated sentences at the right place)
         start = doc.text.find(piece, cursor)
-        if start < 0:  # overlap moved back past the cursor
+        if start < 0:
             start = doc.text.find(piece)
         end = start + len(piece)
         chunks.append(Chunk(doc_id=doc.id, text=piece, start=start, end=end, header=header))
-        cursor = start + 1
+        cursor = max(start + 1, end - config.chunk_overlap)
     return chunks
 
 

@@ -75,6 +75,8 @@ def select_sentences(analysis: Analysis, config: AnswerConfig = DEFAULT_CONFIG) 
     for cand in ranked[1:]:
         if len(chosen) >= max(limit, 1) or cand.score < best.score - config.margin:
             break
+        if cand.n != best.n and cand.score < best.score - config.other_passage_margin:
+            continue  # another passage must be nearly as good as the best one to be cited too
         add(cand)
     group_best: dict[int, float] = {}
     for c in chosen:

@@ -66,12 +66,16 @@ class Retriever:
         translate: bool = True,
         dense_weight: float = 0.6,
         bm25_weight: float = 1.0,
+        max_query_chars: int = 2000,
+        max_k: int = 100,
     ):
         self.index = index
         self.embedder = embedder
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.bm25_weight = bm25_weight
+        self.max_query_chars = max_query_chars  # limits for `check_query` in callers that take raw user input
+        self.max_k = max_k
         self.candidates = candidates
         self.translate = translate
         self._translator = None

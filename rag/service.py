@@ -37,7 +37,13 @@ class Engine:
 
 def make_retriever(index: SearchIndex, embedder: Embedder, settings: Settings) -> Retriever:
     return Retriever(
-        index, embedder, rrf_k=settings.rrf_k, candidates=settings.candidates, dense_weight=settings.dense_weight
+        index,
+        embedder,
+        rrf_k=settings.rrf_k,
+        candidates=settings.candidates,
+        dense_weight=settings.dense_weight,
+        max_query_chars=settings.max_query_chars,
+        max_k=settings.max_k,
     )
 
 

@@ -15,8 +15,6 @@ from ui.feedback import evaluation_lines, export_jsonl, feedback_path, read_feed
 from ui.followup import fold_follow_up, wants_more
 from ui.render import md
 
-LIBRARY_MAX_CHARS = 2000  # stream_answer checks the question with check_query's default limit
-
 settings = shared.settings()
 engine = shared.engine_or_stop()
 opts = sidebar.options()
@@ -48,7 +46,7 @@ if prompt is not None:
             turn.question = cleaned
             answered = [t for t in turns if t.answer is not None]
             previous = answered[-1].as_context() if answered else None
-            turn.query = fold_follow_up(cleaned, previous, min(settings.max_query_chars, LIBRARY_MAX_CHARS))
+            turn.query = fold_follow_up(cleaned, previous, settings.max_query_chars)
             retriever = engine.retriever
             if turn.folded:
                 st.caption("Follow-up, searched as: " + md(turn.query))
