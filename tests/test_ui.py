@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.followup import Turn, fold_follow_up, is_follow_up, wants_more
 from ui.feedback import append_feedback, evaluation_lines, export_jsonl, read_feedback
-from ui.followup import Turn, fold_follow_up, is_follow_up, wants_more
 from ui.render import article_html, highlight_html, md, merge_spans, unescape_md
 from ui.uploads import UploadRejected, safe_filename, save_upload
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from rag.answer import Answer
+from rag.followup import Turn
 from rag.types import Hit
 from ui.feedback import append_feedback, feedback_path, feedback_record
-from ui.followup import Turn
 from ui.render import highlight_html, md, source_meta
 
 

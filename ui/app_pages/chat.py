@@ -7,12 +7,12 @@ import uuid
 import streamlit as st
 
 from rag.answer import Answer, stream_answer
+from rag.followup import fold_follow_up, wants_more
 from rag.retrieve import QueryError, check_query
 from ui import engine as shared
 from ui import sidebar
 from ui.chat_view import ChatTurn, ExcludingRetriever, render_answer, render_turn
 from ui.feedback import evaluation_lines, export_jsonl, feedback_path, read_feedback
-from ui.followup import fold_follow_up, wants_more
 from ui.render import md
 
 settings = shared.settings()

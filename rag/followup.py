@@ -1,7 +1,6 @@
 """Follow-up questions: fold the previous turn into the text that is searched.
 
-Pure functions with no Streamlit or index dependency, so this module can move to `rag/followup.py` unchanged
-(the CLI could then offer the same behaviour in an interactive mode).
+Pure functions with no Streamlit or index dependency (the chat page uses them; a CLI chat mode could too).
 
 A question such as "他还提到了什么？" or "what about Vietnam?" names nothing to search for; the turn before it
 does. `fold_follow_up` detects such questions (pronouns, "还/另外/呢", "what about …", very short questions) and
