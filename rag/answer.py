@@ -146,9 +146,10 @@ def _llm_stream(
         return
     checked = check_citations(raw, sources, embedder)
     notice = _removed_notice(checked.removed) if checked.removed else None
-    if not checked.citations:
-        extra = "no sentence of this answer is backed by a cited passage"
-        notice = f"{notice}; {extra}" if notice else extra
+    if not checked.citations:  # nothing the model wrote is backed by a passage: show the checked extractive answer
+        extra = "no sentence of the language model's answer was backed by a passage; this is the extractive answer"
+        yield replace(fallback, notice=f"{notice}; {extra}" if notice else extra)
+        return
     text = f"{ENGLISH_NOTE}\n{checked.text}" if english else checked.text
     yield Answer(question, text, False, checked.citations, sources, config.label, notice, analysis.confidence)
 
