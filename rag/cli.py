@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import DEFAULT_CORPUS, MODES, Settings
+from .config import DEFAULT_CORPUS, Settings
+from .retrieve import MODES
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 

@@ -11,7 +11,6 @@ from .chunking import ChunkingConfig
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PACKAGE_ROOT / "seeds"
-MODES = ("hybrid", "dense", "bm25")
 
 
 def default_home() -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,10 +321,6 @@ def report_json(
     if answers:
         data["answers"] = answers["summary"]
     return data
-
-
-def safe_ratio(a: float, b: float) -> float:
-    return a / b if b else math.nan
 
 
 def evaluation_steps(questions: list[EvalQuestion], modes: Iterable[str], answers: bool = False) -> int:

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .chunking import ChunkingConfig, chunk_documents
+from .chunking import chunk_documents
 from .config import Settings
 from .corpus import load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_passages_cached
@@ -394,34 +394,18 @@ def open_index(
     """
     from .config import DEFAULT_CORPUS
 
-    reason = None
+    recorded: list[Path] = []
     try:
         manifest = read_manifest(settings.index_path)
-        recorded = [Path(s) for s in manifest.get("sources", [])]
-        check = sources or [s for s in recorded if s.exists()] or None
-        reason = stale_reason(manifest, settings, check)
+        recorded = [Path(s) for s in manifest.get("sources", []) if Path(s).exists()]
+        reason = stale_reason(manifest, settings, sources or recorded or None)
         if reason is None:
             return load_index(settings.index_path), None
     except IndexMissing:
         reason = "no index existed yet"
     except (IndexCorrupt, IndexStale) as exc:
         reason = str(exc).split(";")[0]
-    use = sources or [DEFAULT_CORPUS]
-    if sources is None:
-        try:
-            recorded = [Path(s) for s in read_manifest(settings.index_path).get("sources", [])]
-            use = [s for s in recorded if s.exists()] or use
-        except IndexProblem:
-            pass
+    use = sources or recorded or [DEFAULT_CORPUS]
     index, _ = build_index(use, settings, embedder_factory(), progress)
     return index, reason
 
-
-def chunking_of(manifest: dict[str, Any]) -> ChunkingConfig:
-    c = manifest["chunking"]
-    return ChunkingConfig(chunk_size=c["chunk_size"], chunk_overlap=c["chunk_overlap"], header=c.get("header", True))
-
-
-def vectors_of(index: SearchIndex) -> np.ndarray:
-    """All stored vectors (for exact checks and benchmarks); works for flat indexes."""
-    return index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal)

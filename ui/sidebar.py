@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from rag.config import MODES, Settings
+from rag.config import Settings
 from rag.llm import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMConfig
-from rag.retrieve import SearchFilter
+from rag.retrieve import MODES, SearchFilter
 from rag.service import Engine
 from ui.engine import friendly
 
