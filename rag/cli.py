@@ -1,4 +1,4 @@
-"""The `rag` command: index, docs, search, ask, eval, ui. Parses arguments and calls the library."""
+"""The `rag` command: index, docs, search, ask, eval, bench, ui. Parses arguments and calls the library."""
 
 from __future__ import annotations
 
@@ -207,6 +207,38 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_benchmark
+    from .bench_report import terminal_report, write_report
+
+    settings = _settings(args)
+    dataset = Path(args.dataset)
+    if not dataset.is_file():
+        raise CliError(f"no dataset file at {dataset}", EXIT_USAGE)
+    sizes = None
+    if args.sizes:
+        try:
+            sizes = [int(float(s)) for s in args.sizes.split(",")]
+        except ValueError:
+            message = f"--sizes takes comma-separated numbers such as 1e4,1e5; got {args.sizes!r}"
+            raise CliError(message, EXIT_USAGE) from None
+        if any(n < 100 for n in sizes):
+            raise CliError(f"every scale size must be at least 100 chunks; got {args.sizes!r}", EXIT_USAGE)
+    parts = set(args.only.split(",")) if args.only else None
+    if parts and not parts <= {"index", "query", "scale"}:
+        raise CliError(f"--only takes index,query,scale; got {args.only!r}", EXIT_USAGE)
+    say = (lambda message: None) if args.quiet else (lambda message: _say(f"rag bench: {message}"))
+    results = run_benchmark(settings, dataset, quick=args.quick, sizes=sizes, parts=parts, progress=say)
+    if args.out:
+        written = write_report(results, Path(args.out))
+        _say("rag: wrote " + ", ".join(str(p) for p in written))
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        print(terminal_report(results))
+    return EXIT_OK
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -273,6 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for report.md, report.json and chart.png")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="time indexing, queries per stage, and index types on synthetic large corpora")
+    p.add_argument("--quick", action="store_true", help="a few minutes: fewer repeats, no 10^6 corpus")
+    p.add_argument("--sizes", help="synthetic corpus sizes in chunks, e.g. 1e4,1e5,1e6")
+    p.add_argument("--only", help="comma-separated subset of index,query,scale")
+    p.add_argument("--dataset", default=str(Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"))
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", help="folder for bench.json, report.md and the PNG plots")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("ui", help="start the chat app in the browser")
     p.add_argument("--port", type=int, default=8501)

@@ -11,6 +11,7 @@ import numpy as np
 from .embedding import Embedder
 from .index import SearchIndex
 from .text import has_cjk
+from .timing import NO_TIMER, StageTimer
 from .types import Hit
 
 MODES = ("hybrid", "dense", "bm25")
@@ -99,12 +100,16 @@ class Retriever:
         allowed = {d for d in self.index.documents if where.allows(self.index, d)}
         return np.array([c.doc_id in allowed for c in self.index.chunks], dtype=bool)
 
-    def dense(self, question: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def dense(
+        self, question: str, n: int, mask: np.ndarray | None = None, timer: StageTimer | None = None
+    ) -> list[tuple[int, float]]:
         """(chunk row, cosine) pairs, best first; a chunk scores the best of its chunk and sentence vectors."""
         import faiss
 
+        timer = timer or NO_TIMER
         owner = self.index.dense_owner
-        vector = self.embedder.encode_queries([question])
+        with timer.stage("embed_query"):
+            vector = self.embedder.encode_queries([question])
         params = None
         allowed = len(owner)
         if mask is not None:
@@ -116,7 +121,8 @@ class Retriever:
         fetch = min(allowed, n * VECTORS_PER_CHUNK)
         if fetch <= 0:
             return []
-        scores, rows = self.index.faiss_index.search(vector, fetch, params=params)
+        with timer.stage("faiss"):
+            scores, rows = self.index.faiss_index.search(vector, fetch, params=params)
         best: dict[int, float] = {}
         for row, score in zip(rows[0], scores[0]):
             if row < 0:
@@ -128,8 +134,14 @@ class Retriever:
                     break
         return list(best.items())
 
-    def bm25(self, question: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def bm25(
+        self, question: str, n: int, mask: np.ndarray | None = None, timer: StageTimer | None = None
+    ) -> list[tuple[int, float]]:
         """(chunk row, BM25 score) pairs with a positive score, best first."""
+        with (timer or NO_TIMER).stage("bm25"):
+            return self._bm25(question, n, mask)
+
+    def _bm25(self, question: str, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         query = self.lexical_query(question)
         scores = self.index.bm25.scores(query, mask.astype(np.float32) if mask is not None else None)
         n = min(n, len(scores))
@@ -139,14 +151,29 @@ class Retriever:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
-    def search(self, question: str, k: int = 5, mode: str = "hybrid", where: SearchFilter | None = None) -> list[Hit]:
-        """Top-`k` hits for `question`. Modes: hybrid (weighted RRF of dense and BM25), dense, bm25."""
+    def search(
+        self,
+        question: str,
+        k: int = 5,
+        mode: str = "hybrid",
+        where: SearchFilter | None = None,
+        timer: StageTimer | None = None,
+    ) -> list[Hit]:
+        """Top-`k` hits for `question`. Modes: hybrid (weighted RRF of dense and BM25), dense, bm25.
+
+        `timer`, when given, receives the seconds spent in embed_query, faiss, bm25 and fusion."""
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         mask = self._mask(where)
         pool = max(self.candidates, k)
-        dense = self.dense(question, pool, mask) if mode in ("dense", "hybrid") else []
-        lexical = self.bm25(question, pool, mask) if mode in ("bm25", "hybrid") else []
+        dense = self.dense(question, pool, mask, timer) if mode in ("dense", "hybrid") else []
+        lexical = self.bm25(question, pool, mask, timer) if mode in ("bm25", "hybrid") else []
+        with (timer or NO_TIMER).stage("fusion"):
+            return self._fuse(dense, lexical, k, mode)
+
+    def _fuse(
+        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int, mode: str
+    ) -> list[Hit]:
         dense_at = {row: (rank, score) for rank, (row, score) in enumerate(dense, 1)}
         bm25_at = {row: (rank, score) for rank, (row, score) in enumerate(lexical, 1)}
         if mode == "dense":
