@@ -256,13 +256,15 @@ def run_benchmark(
             index = bench_indexing(sources, settings, engine.embedder, Path(scratch), 1 if quick else 3, say)
         results["index"] = index | _against_compute_bound(engine.embedder, index)
     if "scale" in parts:
+        from .evaluate import load_dataset
         from .scale_bench import default_sizes, scale_section
 
         embed_ms = None
         if "query" in results:
             embed_ms = results["query"]["hybrid"]["stages"].get("embed_query", {}).get("median_ms")
         chosen = list(sizes) if sizes else default_sizes(quick)
-        results.update(scale_section(engine.index, chosen, query_embed_ms=embed_ms, progress=say))
+        questions = [q.question for q in load_dataset(dataset)]
+        results.update(scale_section(engine.index, engine.embedder, questions, chosen, embed_ms, say))
     results["machine"] = machine_info()
     return results
 

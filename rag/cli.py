@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +36,12 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _shown(text: str) -> str:
+    """Document or model text for the terminal: control characters (ESC sequences included) become visible
+    `\\xNN` escapes, so a hostile passage cannot drive the terminal. JSON output needs no help: json escapes them."""
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc" else f"\\x{ord(ch):02x}" for ch in text)
+
+
 def _engine(settings: Settings, sources: list[Path] | None = None):
     from .service import open_engine
 
@@ -48,7 +55,7 @@ def _engine(settings: Settings, sources: list[Path] | None = None):
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from .index import read_manifest, stale_reason
+    from .index import IndexProblem, load_index, read_manifest, stale_reason
     from .service import rebuild_engine
 
     settings = _settings(args)
@@ -59,8 +66,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not args.force:
         try:
             reason = stale_reason(read_manifest(settings.index_path), settings, sources)
+            if reason is None:
+                load_index(settings.index_path)  # checksums and counts: a damaged index is rebuilt, never kept
         except Exception as exc:
-            reason = str(exc).split(";")[0]
+            problem = isinstance(exc, IndexProblem)
+            reason = str(exc).split(";")[0] if problem else f"the index could not be checked ({type(exc).__name__})"
         else:
             if reason is None:
                 _say(f"rag: the index in {settings.index_path} is up to date; nothing to do (use --force to rebuild)")
@@ -72,7 +82,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.stages.items())
     print(
         f"indexed {report.documents} documents, {report.chunks} passages "
-        f"({report.embedded} embedded, {report.chunks - report.embedded} from cache) in {engine.index.path}\n{stages}"
+        f"({report.embedded} embedded, the other vectors from the cache) in {engine.index.path}\n{stages}"
     )
     return EXIT_OK
 
@@ -90,6 +100,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         [d.kind, d.title[:34], " ".join(d.authors)[:16], d.section or "", str(d.page or ""), str(counts.get(d.id, 0))]
         for d in docs
     ]
+    rows = [[_shown(c) for c in row] for row in rows]
     header = ["kind", "title", "authors", "section", "page", "chunks"]
     widths = [max(_width(x) for x in col) for col in zip(header, *rows)]
     for row in [header] + rows:
@@ -139,8 +150,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         where = " · ".join(
             x for x in [doc.section or doc.kind, " ".join(doc.authors), f"P{doc.page}" if doc.page else ""] if x
         )
-        print(f"[{h.rank}] {doc.title}  ({where})  score={h.score:.4f}")
-        print("    " + h.chunk.text.replace("\n", "\n    "))
+        print(_shown(f"[{h.rank}] {doc.title}  ({where})  score={h.score:.4f}"))
+        print("    " + _shown(h.chunk.text).replace("\n", "\n    "))
     return EXIT_OK
 
 
@@ -161,15 +172,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return EXIT_OK
     if result.notice:
-        _say(f"rag: note: {result.notice}")
-    print(result.text)
+        _say(_shown(f"rag: note: {result.notice}"))
+    print(_shown(result.text))
     print()
     for source in result.sources:
         doc = source.document
-        print(
+        print(_shown(
             f"[{source.n}] {doc.title} — {' '.join(doc.authors)} {doc.section or ''} "
             f"{'P' + str(doc.page) if doc.page else ''} (chunk {source.chunk.id})"
-        )
+        ))
     return EXIT_OK
 
 

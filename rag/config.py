@@ -38,14 +38,15 @@ class Settings:
     index_dir: Path | None = None
     model: str = DEFAULT_MODEL_ID
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
-    faiss_factory: str = "Flat"
+    faiss_factory: str = "auto"  # exact up to 200k vectors, HNSW beyond (rag.ann, README Performance)
     top_k: int = 5
     rrf_k: int = 60
     dense_weight: float = 0.6  # weighted RRF: chosen on the development set (README, Quality)
     candidates: int = 50  # per retriever, before fusion
     max_query_chars: int = 2000
     max_k: int = 100
-    max_file_bytes: int = 50 * 1024 * 1024
+    max_file_bytes: int = 50 * 1024 * 1024  # per file, for `rag index` and uploads (env RAG_MAX_FILE_MB)
+    max_upload_files: int = 20  # files per upload on the Index page (env RAG_MAX_UPLOAD_FILES)
     batch_size: int = 32
 
     @property
@@ -65,6 +66,8 @@ class Settings:
             "faiss_factory": os.environ.get("RAG_FAISS_FACTORY") or base.faiss_factory,
             "top_k": _env_int("RAG_TOP_K", base.top_k),
             "max_query_chars": _env_int("RAG_MAX_QUERY_CHARS", base.max_query_chars),
+            "max_file_bytes": _env_int("RAG_MAX_FILE_MB", base.max_file_bytes // 2**20) * 2**20,
+            "max_upload_files": _env_int("RAG_MAX_UPLOAD_FILES", base.max_upload_files),
             "chunking": ChunkingConfig(
                 chunk_size=_env_int("RAG_CHUNK_SIZE", base.chunking.chunk_size),
                 chunk_overlap=_env_int("RAG_CHUNK_OVERLAP", base.chunking.chunk_overlap),

@@ -67,7 +67,7 @@ def read_text_file(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise UnreadableFile(f"{path} is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit per file")
+            raise UnreadableFile(f"{path} is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit per file")
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(f"{path} cannot be read ({exc.strerror or exc})") from None

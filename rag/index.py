@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .ann import build_dense, choose_factory, keep_sentence_vectors, tune_for_search
+from .ann import describe as describe_search
 from .chunking import chunk_documents
 from .config import Settings
 from .corpus import load_corpus
@@ -183,12 +185,12 @@ def _jsonl(rows: Iterable[dict]) -> str:
 MIN_SENTENCE_CHARS = 4
 
 
-def dense_texts(chunks: list[Chunk]) -> tuple[list[str], np.ndarray]:
+def dense_texts(chunks: list[Chunk], sentences: bool = True) -> tuple[list[str], np.ndarray]:
     """The texts embedded for the dense index and the chunk row each belongs to.
 
-    Each chunk contributes its header-carrying text and each of its sentences on their own:
-    a question usually matches one sentence, and a whole-chunk vector blurs it (measured in
-    the README's chunking notes). A chunk's score is the best of its vectors.
+    Each chunk contributes its header-carrying text and (with `sentences`) each of its sentences
+    on their own: a question usually matches one sentence, and a whole-chunk vector blurs it
+    (measured in the README's chunking notes). A chunk's score is the best of its vectors.
     """
     texts: list[str] = []
     owner: list[int] = []
@@ -196,7 +198,7 @@ def dense_texts(chunks: list[Chunk]) -> tuple[list[str], np.ndarray]:
         texts.append(chunk.indexed_text)
         owner.append(row)
         spans = split_sentences(chunk.text)
-        if len(spans) < 2:
+        if not sentences or len(spans) < 2:
             continue
         for start, end in spans:
             sentence = chunk.text[start:end].strip()
@@ -214,8 +216,6 @@ def build_index(
     documents: list[Document] | None = None,
 ) -> tuple[SearchIndex, BuildReport]:
     """Parse, chunk, embed (cache first) and index `sources`; switch the live index only when all is written."""
-    import faiss
-
     progress = progress or (lambda stage, frac: None)
     stages: dict[str, float] = {}
     root = settings.index_path
@@ -227,7 +227,8 @@ def build_index(
             loaded = load_corpus(sources, settings.max_file_bytes)
             documents, warnings = loaded.documents, loaded.warnings
         if not documents:
-            raise IndexProblem("no readable text was found in " + ", ".join(str(s) for s in sources))
+            why = f" ({'; '.join(warnings)})" if warnings else ""
+            raise IndexProblem("no readable text was found in " + ", ".join(str(s) for s in sources) + why)
         stages["parse"] = time.perf_counter() - t0
         progress("parse", 1.0)
 
@@ -239,7 +240,7 @@ def build_index(
         t0 = time.perf_counter()
         cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite", embedder.name, embedder.dimension)
         try:
-            texts, owner = dense_texts(chunks)
+            texts, owner = dense_texts(chunks, sentences=keep_sentence_vectors(len(chunks)))
             vectors, embedded = embed_passages_cached(embedder, texts, cache, show_progress=_interactive())
         finally:
             cache.close()
@@ -247,10 +248,10 @@ def build_index(
         progress("embed", 1.0)
 
         t0 = time.perf_counter()
-        dense = faiss.index_factory(embedder.dimension, settings.faiss_factory, faiss.METRIC_INNER_PRODUCT)
-        if not dense.is_trained:
-            dense.train(vectors)
-        dense.add(vectors)
+        factory = settings.faiss_factory
+        if factory == "auto":
+            factory = choose_factory(len(vectors), embedder.dimension)
+        dense = build_dense(vectors, factory)
         stages["faiss"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -262,41 +263,61 @@ def build_index(
         build_dir = root / "builds" / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         tmp_dir = build_dir.with_name(build_dir.name + ".partial")
         tmp_dir.mkdir(parents=True)
-        (tmp_dir / "documents.jsonl").write_text(
-            _jsonl({"meta": d.meta(), "text": d.text} for d in documents), encoding="utf-8"
-        )
-        (tmp_dir / "chunks.jsonl").write_text(
-            _jsonl(
-                {"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "header": c.header, "text": c.text}
-                for c in chunks
-            ),
-            encoding="utf-8",
-        )
-        faiss.write_index(dense, str(tmp_dir / "dense.faiss"))
-        np.save(tmp_dir / "dense_owner.npy", owner, allow_pickle=False)
-        bm25.save(tmp_dir / "bm25")
-        files = {str(p.relative_to(tmp_dir)): _sha256_file(p) for p in sorted(tmp_dir.rglob("*")) if p.is_file()}
-        stages["save"] = time.perf_counter() - t0
-        manifest = expected_settings(settings, embedder.name) | {
-            "model": {"name": embedder.name, "dimension": embedder.dimension},
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "sources": [str(Path(s).resolve()) for s in sources],
-            "corpus": corpus_fingerprint(sources),
-            "counts": {"documents": len(documents), "chunks": len(chunks), "vectors": int(dense.ntotal)},
-            "dense_vectors": f"chunk (with header) + each sentence of at least {MIN_SENTENCE_CHARS} characters",
-            "embedded": embedded,
-            "stages": {k: round(v, 4) for k, v in stages.items()},
-            "build_seconds": round(sum(stages.values()), 3),
-            "files": files,
-            "versions": package_versions(),
-        }
-        write_atomic(tmp_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-        os.replace(tmp_dir, build_dir)
-        write_atomic(root / "CURRENT", build_dir.name)
+        try:
+            files = _write_files(tmp_dir, documents, chunks, dense, owner, bm25)
+            stages["save"] = time.perf_counter() - t0
+            manifest = expected_settings(settings, embedder.name) | {
+                "model": {"name": embedder.name, "dimension": embedder.dimension},
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "sources": [str(Path(s).resolve()) for s in sources],
+                "corpus": corpus_fingerprint(sources),
+                "counts": {"documents": len(documents), "chunks": len(chunks), "vectors": int(dense.ntotal)},
+                "dense_vectors": (
+                    f"chunk (with header) + each sentence of at least {MIN_SENTENCE_CHARS} characters"
+                    if len(owner) > len(chunks) or keep_sentence_vectors(len(chunks))
+                    else "one per chunk (with header): sentence vectors are dropped at this corpus size"
+                ),
+                "faiss_index": {"factory": factory, "search": describe_search(dense)},
+                "embedded": embedded,
+                "stages": {k: round(v, 4) for k, v in stages.items()},
+                "build_seconds": round(sum(stages.values()), 3),
+                "files": files,
+                "versions": package_versions(),
+            }
+            write_atomic(tmp_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+            os.replace(tmp_dir, build_dir)
+            write_atomic(root / "CURRENT", build_dir.name)
+        except BaseException:  # a failed or interrupted save leaves no half-written build behind
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            if not (root / "CURRENT").is_file() or (root / "CURRENT").read_text().strip() != build_dir.name:
+                shutil.rmtree(build_dir, ignore_errors=True)
+            raise
         _remove_old_builds(root, keep=build_dir.name)
         progress("save", 1.0)
     index = SearchIndex({d.id: d for d in documents}, chunks, dense, owner, bm25, manifest, build_dir)
     return index, BuildReport(len(documents), len(chunks), embedded, stages, warnings)
+
+
+def _write_files(
+    folder: Path, documents: list[Document], chunks: list[Chunk], dense: Any, owner: np.ndarray, bm25: BM25Index
+) -> dict[str, str]:
+    """Write a build's data files into `folder`; returns their SHA-256 checksums by relative path."""
+    import faiss
+
+    (folder / "documents.jsonl").write_text(
+        _jsonl({"meta": d.meta(), "text": d.text} for d in documents), encoding="utf-8"
+    )
+    (folder / "chunks.jsonl").write_text(
+        _jsonl(
+            {"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end, "header": c.header, "text": c.text}
+            for c in chunks
+        ),
+        encoding="utf-8",
+    )
+    faiss.write_index(dense, str(folder / "dense.faiss"))
+    np.save(folder / "dense_owner.npy", owner, allow_pickle=False)
+    bm25.save(folder / "bm25")
+    return {str(p.relative_to(folder)): _sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _interactive() -> bool:
@@ -359,7 +380,7 @@ def load_index(root: Path, verify: bool = True) -> SearchIndex:
             Chunk(r["doc_id"], r["text"], r["start"], r["end"], r.get("header", ""), r["id"])
             for r in map(json.loads, (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines())
         ]
-        dense = faiss.read_index(str(folder / "dense.faiss"))
+        dense = tune_for_search(faiss.read_index(str(folder / "dense.faiss")))
         owner = np.load(folder / "dense_owner.npy", allow_pickle=False)
         bm25 = BM25Index.load(folder / "bm25")
     except Exception as exc:  # any parse failure means a damaged index
@@ -405,6 +426,8 @@ def open_index(
         reason = "no index existed yet"
     except (IndexCorrupt, IndexStale) as exc:
         reason = str(exc).split(";")[0]
+    except (KeyError, TypeError, AttributeError):  # a manifest that parses but lacks fields
+        reason = "the index manifest is incomplete"
     use = sources or recorded or [DEFAULT_CORPUS]
     index, _ = build_index(use, settings, embedder_factory(), progress)
     return index, reason

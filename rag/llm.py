@@ -3,6 +3,10 @@
 Only the standard library is used (urllib). `stream_chat` yields text deltas and raises `LLMError` for every
 failure (unreachable, HTTP error, timeout, a reply that is not a chat-completion stream); `rag.answer` catches
 it and falls back to the extractive answer, so callers of `answer_question` never see these errors.
+
+Time limits: `timeout` (RAG_LLM_TIMEOUT, default 30 s) bounds connecting and every wait for more bytes;
+`total_timeout` (RAG_LLM_TOTAL_TIMEOUT, default 4 × timeout) bounds the whole request. The total limit is
+enforced by a watchdog that shuts the connection down, so an endpoint that trickles bytes cannot outlast it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import os
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -24,9 +29,11 @@ ENV_BASE_URL = "RAG_LLM_BASE_URL"
 ENV_MODEL = "RAG_LLM_MODEL"
 ENV_API_KEY = "RAG_LLM_API_KEY"
 ENV_TIMEOUT = "RAG_LLM_TIMEOUT"
+ENV_TOTAL_TIMEOUT = "RAG_LLM_TOTAL_TIMEOUT"
 
 DEFAULT_MODEL = "default"
 DEFAULT_TIMEOUT = 30.0  # seconds to connect, and at most between two received bytes
+TOTAL_TIMEOUT_FACTOR = 4  # the whole request may take this many `timeout`s unless `total_timeout` is set
 MAX_REPLY_BYTES = 2 * 1024 * 1024
 
 #: What the model must answer when the passages do not hold the answer (checked by `rag.answer`).
@@ -74,6 +81,10 @@ class LLMConfig:
             raise ValueError("the LLM model name is empty")
         if not (isinstance(self.timeout, int | float) and self.timeout > 0):
             raise ValueError(f"the LLM timeout must be a positive number of seconds, got {self.timeout!r}")
+        if self.total_timeout is not None and not (
+            isinstance(self.total_timeout, int | float) and self.total_timeout > 0
+        ):
+            raise ValueError(f"the LLM total timeout must be a positive number of seconds, got {self.total_timeout!r}")
 
     @property
     def chat_url(self) -> str:
@@ -86,7 +97,7 @@ class LLMConfig:
 
     @property
     def deadline_seconds(self) -> float:
-        return float(self.total_timeout) if self.total_timeout else 4.0 * float(self.timeout)
+        return float(self.total_timeout) if self.total_timeout else TOTAL_TIMEOUT_FACTOR * float(self.timeout)
 
     @classmethod
     def from_env(
@@ -98,17 +109,16 @@ class LLMConfig:
         environ: Mapping[str, str] | None = None,
         **overrides,
     ) -> LLMConfig:
-        """Arguments first, then RAG_LLM_BASE_URL / RAG_LLM_MODEL / RAG_LLM_API_KEY / RAG_LLM_TIMEOUT."""
+        """Arguments first, then RAG_LLM_BASE_URL / RAG_LLM_MODEL / RAG_LLM_API_KEY / RAG_LLM_TIMEOUT /
+        RAG_LLM_TOTAL_TIMEOUT."""
         env = os.environ if environ is None else environ
         url = base_url or env.get(ENV_BASE_URL, "").strip()
         if not url:
             raise ValueError(f"no LLM endpoint: pass a base URL or set {ENV_BASE_URL}")
         if timeout is None:
-            raw = env.get(ENV_TIMEOUT, "").strip()
-            try:
-                timeout = float(raw) if raw else DEFAULT_TIMEOUT
-            except ValueError:
-                raise ValueError(f"{ENV_TIMEOUT} must be a number of seconds, got {raw!r}") from None
+            timeout = _env_seconds(env, ENV_TIMEOUT) or DEFAULT_TIMEOUT
+        if "total_timeout" not in overrides:
+            overrides["total_timeout"] = _env_seconds(env, ENV_TOTAL_TIMEOUT)
         return cls(
             base_url=url,
             model=model or env.get(ENV_MODEL, "").strip() or DEFAULT_MODEL,
@@ -116,6 +126,20 @@ class LLMConfig:
             timeout=timeout,
             **overrides,
         )
+
+
+def timeouts_from_env(environ: Mapping[str, str] | None = None) -> tuple[float, float | None]:
+    """(timeout between bytes, total time limit or None) from RAG_LLM_TIMEOUT / RAG_LLM_TOTAL_TIMEOUT."""
+    env = os.environ if environ is None else environ
+    return _env_seconds(env, ENV_TIMEOUT) or DEFAULT_TIMEOUT, _env_seconds(env, ENV_TOTAL_TIMEOUT)
+
+
+def _env_seconds(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name, "").strip()
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
 
 
 # ---------------------------------------------------------------- prompt
@@ -155,11 +179,78 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-def _opener(config: LLMConfig) -> urllib.request.OpenerDirector:
+class _Watchdog:
+    """Shuts down the sockets of one request when its total time limit passes: no read (of the headers or of a
+    body trickled byte by byte) can outlive the limit. Use as a context manager around the request."""
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shutdown(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:  # the plain-socket shutdown, also for TLS sockets: a blocked read in another thread returns at once
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Watched:
+    """Mixin for urllib's HTTP(S) handlers: every connection they open is registered with the watchdog."""
+
+    watchdog: _Watchdog
+
+    def do_open(self, http_class, req, **kwargs):
+        watchdog = self.watchdog
+
+        class WatchedConnection(http_class):
+            def connect(self):
+                super().connect()
+                watchdog.watch(self.sock)
+
+        return super().do_open(WatchedConnection, req, **kwargs)
+
+
+class _HTTPHandler(_Watched, urllib.request.HTTPHandler):
+    pass
+
+
+class _HTTPSHandler(_Watched, urllib.request.HTTPSHandler):
+    pass
+
+
+def _opener(config: LLMConfig, watchdog: _Watchdog) -> urllib.request.OpenerDirector:
+    handlers: list[urllib.request.BaseHandler] = [_HTTPHandler(), _HTTPSHandler()]
+    for handler in handlers:
+        handler.watchdog = watchdog
     host = urllib.parse.urlsplit(config.base_url).hostname
     if _is_loopback(host):  # a local server: never send it through an HTTP proxy from the environment
-        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    return urllib.request.build_opener()
+        handlers.append(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener(*handlers)
 
 
 def _where(config: LLMConfig) -> str:
@@ -227,9 +318,25 @@ def stream_chat(config: LLMConfig, messages: Sequence[Mapping[str, str]]) -> Ite
         headers["Authorization"] = f"Bearer {config.api_key}"
     request = urllib.request.Request(config.chat_url, data=body, headers=headers, method="POST")
     where = _where(config)
+    with _Watchdog(config.deadline_seconds) as watchdog:
+        try:
+            yield from _chat_deltas(config, request, where, watchdog)
+        except LLMError:
+            if watchdog.expired:  # whatever broke, it broke because the watchdog closed the connection
+                raise LLMError(_total_message(config, where)) from None
+            raise
+        if watchdog.expired:  # the body ended early because the watchdog closed the connection
+            raise LLMError(_total_message(config, where))
+
+
+def _total_message(config: LLMConfig, where: str) -> str:
+    return f"the LLM endpoint {where} took longer than {config.deadline_seconds:g} s in total"
+
+
+def _chat_deltas(config: LLMConfig, request: urllib.request.Request, where: str, watchdog: _Watchdog) -> Iterator[str]:
     deadline = time.monotonic() + config.deadline_seconds
     try:
-        response = _opener(config).open(request, timeout=config.timeout)
+        response = _opener(config, watchdog).open(request, timeout=config.timeout)
     except urllib.error.HTTPError as exc:
         exc.close()
         raise LLMError(f"the LLM endpoint {where} answered HTTP {exc.code} {exc.reason}") from None

@@ -1,4 +1,9 @@
-"""A lock file so that two processes never build the same index at once."""
+"""A lock file so that two processes never build the same index at once.
+
+The lock is an advisory `flock` on `<folder>/.lock`, which the kernel releases when its holder exits in any
+way (kill -9 included): a lock file left behind by a dead process never blocks the next build. The holder's
+PID is written inside so that a refused builder can say who is building.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,36 @@ from pathlib import Path
 
 
 class IndexBusy(RuntimeError):
-    """Another process holds the build lock."""
+    """Another process holds the build lock; `pid` is the holder's process id when it is known."""
+
+    def __init__(self, message: str, pid: int | None = None):
+        super().__init__(message)
+        self.pid = pid
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def busy_message(path: Path, holder: str) -> tuple[str, int | None]:
+    """One sentence about who holds the lock at `path`, given the PID text found in the lock file."""
+    if not holder.isdigit():
+        return "the index is being built by another process; wait for it to finish and try again", None
+    pid = int(holder)
+    if pid == os.getpid():
+        return f"the index is being built by PID {pid} (another session of this program); wait for it to finish", pid
+    if not _running(pid):  # the lock outlived its taker: a child process inherited it
+        return (
+            f"the index lock {path} is still held although PID {pid}, which took it, has exited; "
+            "stop the processes it started and try again"
+        ), pid
+    return f"the index is being built by PID {pid}; wait for it to finish and try again", pid
 
 
 class IndexLock:
@@ -25,9 +59,10 @@ class IndexLock:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
-            holder = fh.read().strip() or "another process"
+            holder = fh.read().strip()
             fh.close()
-            raise IndexBusy(f"the index is being built by PID {holder}; wait for it to finish and try again") from None
+            message, pid = busy_message(self.path, holder)
+            raise IndexBusy(message, pid) from None
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))

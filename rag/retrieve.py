@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .ann import search_parameters, use_search_threads
 from .embedding import Embedder
 from .index import SearchIndex
 from .text import has_cjk
@@ -81,6 +82,7 @@ class Retriever:
         self.translate = translate
         self._translator = None
         self._translator_lock = threading.Lock()
+        use_search_threads()
 
     def lexical_query(self, question: str) -> str:
         """The text BM25 searches with: the question, or Chinese terms for an English question."""
@@ -116,7 +118,7 @@ class Retriever:
             ids = np.flatnonzero(mask[owner]).astype(np.int64)
             if len(ids) == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+            params = search_parameters(self.index.faiss_index, faiss.IDSelectorBatch(ids), allowed=len(ids))
             allowed = len(ids)
         fetch = min(allowed, n * VECTORS_PER_CHUNK)
         if fetch <= 0:

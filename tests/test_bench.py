@@ -53,7 +53,7 @@ def test_query_benchmark_covers_modes_and_ask_stages(fake_retriever):
     questions = benchmark_questions(DATASET, ["发展智能计算的道路选择"], minimum=0)[:12]
     result = bench_queries(fake_retriever, questions)
     assert set(result) == {"dense", "bm25", "hybrid", "ask"}
-    for mode, stats in result.items():
+    for stats in result.values():
         assert stats["n"] == 12 and 0 < stats["p50_ms"] <= stats["p95_ms"]
         assert sum(s["share"] for s in stats["stages"].values()) <= 1.0001
     assert set(result["ask"]["stages"]) == {"embed_query", "faiss", "bm25", "fusion", "answer"}

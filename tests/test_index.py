@@ -116,3 +116,66 @@ def test_second_builder_is_refused_with_the_holders_pid(fake_settings, fake_embe
     with IndexLock(fake_settings.index_path):
         with pytest.raises(IndexBusy, match=f"being built by PID {os.getpid()}"):
             build_index([corpus_dir], fake_settings, fake_embedder)
+
+
+def test_auto_index_type_is_exact_for_one_issue(built):
+    index, _ = built
+    assert index.manifest["faiss_factory"] == "auto"
+    assert index.manifest["faiss_index"] == {"factory": "Flat", "search": "exact"}
+
+
+def test_approximate_index_builds_loads_tuned_and_filters(fake_settings, fake_embedder, corpus_dir):
+    """An HNSW index (what `auto` picks for an archive) round-trips with its efSearch and agrees with exact search."""
+    from rag import ann
+    from rag.retrieve import Retriever, SearchFilter
+
+    hnsw_settings = dataclasses.replace(fake_settings, faiss_factory="HNSW32,Flat")
+    build_index([corpus_dir], hnsw_settings, fake_embedder)
+    loaded = load_index(hnsw_settings.index_path)
+    assert loaded.manifest["faiss_index"]["factory"] == "HNSW32,Flat"
+    assert ann.describe(loaded.faiss_index) == f"efSearch={ann.HNSW_EF_SEARCH}"
+    exact_settings = dataclasses.replace(fake_settings, home=fake_settings.home / "exact")
+    exact, _ = build_index([corpus_dir], exact_settings, fake_embedder)
+    approx, flat = Retriever(loaded, fake_embedder), Retriever(exact, fake_embedder)
+    question = "新能源汽车骗补有哪几类"
+    top = {c for c, _ in flat.dense(question, 10)}
+    assert len(top & {c for c, _ in approx.dense(question, 10)}) >= 9
+    section = loaded.documents[loaded.chunks[0].doc_id].section
+    where = SearchFilter(sections=frozenset({section}))
+    hits = approx.search(question, 5, "dense", where=where)
+    assert hits and all(h.document.section == section for h in hits)
+
+
+def test_large_corpora_keep_one_vector_per_chunk(fake_settings, fake_embedder, corpus_dir, monkeypatch):
+    from rag import index as index_module
+
+    monkeypatch.setattr(index_module, "keep_sentence_vectors", lambda n_chunks: False)
+    index, report = build_index([corpus_dir], fake_settings, fake_embedder)
+    assert index.faiss_index.ntotal == len(index.dense_owner) == report.chunks
+    assert index.manifest["dense_vectors"].startswith("one per chunk")
+
+
+def test_an_incomplete_manifest_is_rebuilt_with_a_reason(built, fake_settings, fake_embedder, corpus_dir):
+    from rag.index import current_build
+
+    path = current_build(fake_settings.index_path) / "manifest.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    del manifest["model"]
+    path.write_text(json.dumps(manifest), "utf-8")
+    index, reason = open_index(fake_settings, lambda: fake_embedder, [corpus_dir])
+    assert reason == "the index manifest is incomplete" and index.manifest["model"]["name"] == "fake-bigram"
+
+
+def test_a_failed_save_leaves_no_partial_build(built, fake_settings, fake_embedder, corpus_dir, monkeypatch):
+    from rag import index as index_module
+
+    before = sorted(p.name for p in (fake_settings.index_path / "builds").iterdir())
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index_module, "_write_files", disk_full)
+    with pytest.raises(OSError):
+        build_index([corpus_dir], fake_settings, fake_embedder)
+    assert sorted(p.name for p in (fake_settings.index_path / "builds").iterdir()) == before
+    assert load_index(fake_settings.index_path).manifest["counts"]["chunks"] == built[1].chunks

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from rag.config import Settings
-from rag.llm import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMConfig
+from rag.llm import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMConfig, timeouts_from_env
 from rag.retrieve import MODES, SearchFilter
 from rag.service import Engine
 from ui.engine import friendly
@@ -39,7 +39,7 @@ def render(engine: Engine | None, settings: Settings) -> None:
                       disabled=off)
         st.text_input("Model", os.environ.get(ENV_MODEL, "default"), key="llm_model", disabled=off)
         st.text_input("API key", os.environ.get(ENV_API_KEY, ""), key="llm_key", type="password", disabled=off)
-        st.number_input("Timeout (s)", 0.5, 600.0, DEFAULT_TIMEOUT, 0.5, key="llm_timeout", disabled=off)
+        st.number_input("Timeout (s)", 0.5, 600.0, _env_timeouts()[0], 0.5, key="llm_timeout", disabled=off)
         if engine is None:
             return
         docs = engine.index.documents
@@ -64,6 +64,15 @@ def status(engine: Engine) -> None:
     st.caption(f"Built {manifest.get('created_at', '?')} in {manifest.get('build_seconds', '?')} s")
 
 
+def _env_timeouts() -> tuple[float, float | None]:
+    """The LLM time limits from the environment, the defaults when a value there is unusable."""
+    try:
+        timeout, total = timeouts_from_env()
+    except ValueError:
+        return DEFAULT_TIMEOUT, None
+    return min(max(timeout, 0.5), 600.0), total
+
+
 def options() -> ChatOptions:
     state = st.session_state
     llm, error = None, None
@@ -74,6 +83,7 @@ def options() -> ChatOptions:
                 model=(state.get("llm_model") or "").strip() or "default",
                 api_key=(state.get("llm_key") or "").strip() or None,
                 timeout=float(state.get("llm_timeout") or DEFAULT_TIMEOUT),
+                total_timeout=_env_timeouts()[1],
             )
         except ValueError as exc:
             error = friendly(exc)

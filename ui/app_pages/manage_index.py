@@ -10,7 +10,7 @@ from rag.config import DEFAULT_CORPUS
 from rag.service import rebuild_engine
 from ui import engine as shared
 from ui.render import md
-from ui.uploads import TEXT_TYPES, save_upload, stored_files, uploads_dir
+from ui.uploads import TEXT_TYPES, SavedUploads, save_uploads, stored_files, uploads_dir
 
 settings = shared.settings()
 engine = shared.engine_or_stop()
@@ -44,17 +44,16 @@ kept_uploads = st.multiselect("Uploaded files to include", stored, default=store
                               format_func=lambda p: p.name) if stored else []
 files = st.file_uploader("Add .txt / .md files", type=[t.lstrip(".") for t in TEXT_TYPES],
                          accept_multiple_files=True, key="index_files",
-                         max_upload_size=max(1, settings.max_file_bytes // 2**20))
+                         max_upload_size=max(1, settings.max_file_bytes // 2**20),
+                         help=f"Up to {settings.max_upload_files} files per upload, "
+                              f"at most {settings.max_file_bytes // 2**20} MB each.")
 
 if st.button("Build the index", type="primary", icon=":material/build:"):
-    added: list[Path] = []
-    try:
-        existing = {p.name for p in stored}
-        for upload in files or []:
-            path = save_upload(folder, upload.name, upload.getvalue(), settings.max_file_bytes)
-            if path.name not in existing:
-                added.append(path)
-        chosen = {p.name for p in kept_uploads} | {p.name for p in added}
+    saved = SavedUploads()
+    try:  # every file is checked (count, type, size) before any is written
+        saved = save_uploads(folder, [(u.name, u.getvalue()) for u in files or []], settings.max_file_bytes,
+                             settings.max_upload_files)
+        chosen = {p.name for p in kept_uploads} | {p.name for p in saved.paths}
         sources = ([DEFAULT_CORPUS] if bundled else []) + keep + [folder / n for n in sorted(chosen)]
         if not sources:
             raise ValueError("nothing to index: include the bundled magazine or add files")
@@ -67,6 +66,5 @@ if st.button("Build the index", type="primary", icon=":material/build:"):
         st.session_state["index_notice"] = note + "".join(f"\n{w}" for w in report.warnings)
         st.rerun()
     except Exception as exc:
-        for path in added:  # files of a failed build are not kept
-            path.unlink(missing_ok=True)
+        saved.undo()  # files of a failed build are not kept; a replaced upload gets its old content back
         st.error(md(shared.friendly(exc) + " The previous index is still in use."))
