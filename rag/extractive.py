@@ -33,12 +33,20 @@ def select_sentences(analysis: Analysis, config: AnswerConfig = DEFAULT_CONFIG) 
 
     The best sentence also brings its neighbours when it needs them: the sentence before it when that one ends
     with a colon (the speaker of a quotation), the sentences after it when it announces a list.
+
+    A sentence of another passage joins only when the best one comes from the top-ranked passage (or the question
+    asks for several facts): the top passage can be on topic without answering, so a close runner-up elsewhere
+    may hold the answer. A best sentence from a lower-ranked passage has already won against the top passage's
+    rank and context credit, and the answer stays in its passage (on the development questions such runners-up
+    held the evidence once in nine).
     """
     ranked = analysis.ranked
     if not ranked:
         return []
     best = ranked[0]
-    limit = config.max_sentences if (analysis.info.compound or "list" in analysis.info.kinds) else 2
+    several = analysis.info.compound or "list" in analysis.info.kinds
+    limit = config.max_sentences if several else 2
+    hedge = several or best.n == min(c.n for c in ranked)  # other passages may be cited too
     chosen = [best]
 
     def add(c: ScoredSentence) -> bool:
@@ -75,7 +83,7 @@ def select_sentences(analysis: Analysis, config: AnswerConfig = DEFAULT_CONFIG) 
     for cand in ranked[1:]:
         if len(chosen) >= max(limit, 1) or cand.score < best.score - config.margin:
             break
-        if cand.n != best.n and cand.score < best.score - config.other_passage_margin:
+        if cand.n != best.n and (not hedge or cand.score < best.score - config.other_passage_margin):
             continue  # another passage must be nearly as good as the best one to be cited too
         add(cand)
     group_best: dict[int, float] = {}

@@ -29,7 +29,8 @@ _Q_NUMBER = re.compile(
 )
 _Q_DATE = re.compile(
     r"何时|什么时候|哪一?年|哪一?天|哪一?月|几月|几号|几日|什么时间|日期|时间是|"
-    r"\bwhen\b|\bwhat (?:year|date|month|day|time)\b|\bwhich (?:year|date|month|day)\b|\bin what year\b",
+    r"\bwhen (?:did|does|do|was|were|is|are|will|would|has|have|had|can)\b|^\W*when\W*$|"
+    r"\bwhat (?:year|date|month|day|time)\b|\bwhich (?:year|date|month|day)\b|\bin what year\b",
     re.IGNORECASE,
 )
 _Q_PERSON = re.compile(r"谁|哪位|何人|什么人|\bwho(?:m|se)?\b", re.IGNORECASE)
@@ -41,6 +42,10 @@ _Q_ORG = re.compile(
 )
 _Q_DEFINITION = re.compile(r"什么是|是什么意思|指什么|何谓|什么意思|含义|比作|\bwhat (?:is|are|does)\b.*\bmean|\bdefin",
                            re.IGNORECASE)
+
+#: "… and how many …?": a second question joined by "and" (not "Han Li and Wang Hongwei", "2018 and 2022").
+_AND_ASKS = re.compile(r"\band (?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|has|have)\b",
+                       re.IGNORECASE)
 
 #: Question words that carry no topic but survive `rag.lexical` stop words.
 _QUESTION_NOISE = frozenset(
@@ -122,7 +127,7 @@ class QuestionInfo:
         terms = tuple(dict.fromkeys(t for t in _merge_singles(content, tokenize(content))
                                     if t not in _QUESTION_NOISE and _norm(t)))
         marks = len(re.findall(r"[？?]", question.strip().rstrip("？? ")))
-        compound = marks >= 1 or "分别" in question or bool(re.search(r"\band\b.*\?|同时", question))
+        compound = marks >= 1 or "分别" in question or "同时" in question or bool(_AND_ASKS.search(question))
         subject = ""
         if "definition" in kinds and (m := _DEFINIENDUM.search(question)):
             subject = next(g for g in m.groups() if g).strip("“”\"「」 ")
@@ -147,7 +152,7 @@ _PERSON_TITLE = re.compile(
     r"经济师|工程师|秘书长|主席|理事长|院长|校长|总监|合伙人|分析师|咨询师"
 )
 _ORG = re.compile(
-    r"公司|集团|大学|学院|研究院|研究所|研究中心|中心|协会|学会|委员会|联盟|实验室|出版社|印刷|工厂|银行|机构|部门|政府"
+    r"公司|集团|大学|学院|团队|研究院|研究所|研究中心|中心|协会|学会|委员会|联盟|实验室|出版社|印刷|工厂|银行|机构|部门|政府"
 )
 _DEFINES = r"[”」\"]?(?:是指|指的是|指|即|就是|是一种|意味着)"
 _DEFINITION = re.compile(r"是指|指的是|即|定义为|称为|是一种|意味着|就是|相当于|等于|好比")
@@ -198,6 +203,8 @@ def kind_score(sentence: str, kinds: Iterable[str], authors: Iterable[str] = (),
         elif kind == "definition":
             if subject and re.search(re.escape(subject) + _DEFINES, sentence):
                 total += 1.0
+            elif subject and subject not in sentence:
+                pass  # it defines something else ("两低一高，即……" does not say what 低熵 means)
             else:
                 total += 0.5 if _DEFINITION.search(sentence) else 0.0
     return total / len(kinds)

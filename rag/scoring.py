@@ -106,6 +106,10 @@ _INSTRUCTION = re.compile(
 )
 
 
+#: A sentence that is itself a question (a heading, a rhetorical question).
+_ASKS = re.compile(r"[？?][”’」』\"')）]*\s*$")
+
+
 def _candidates(hits: Sequence[Hit], max_hits: int) -> list[ScoredSentence]:
     seen: set[str] = set()
     out = []
@@ -213,7 +217,8 @@ def analyse(
         c.prior = 1.0 / math.sqrt(c.n)
         penalty = 0.05 if len(_norm(c.text)) < 6 else 0.0
         penalty += 0.05 if not has_cjk(c.text) else 0.0  # cover lines, English mastheads
-        penalty += 0.05 if c.hit.document.kind in ("toc", "cover") else 0.0  # they repeat titles
+        penalty += 0.05 if c.hit.document.kind in ("toc", "cover", "advert") else 0.0  # titles, the magazine's name
+        penalty += 0.05 if _ASKS.search(c.text) else 0.0  # a question ("选择三：……还是……？") does not answer one
         sentence_bigrams = _bigrams(c.text)
         c.echo = len(sentence_bigrams & question_bigrams) / len(sentence_bigrams) if sentence_bigrams else 1.0
         penalty += config.w_echo * max(0.0, c.echo - 0.4)

@@ -374,6 +374,68 @@ def test_english_detection_tolerates_chinese_names():
     assert QuestionInfo.parse("When was ChatGPT released?").english
 
 
+def test_question_kinds_read_english_clauses():
+    team = QuestionInfo.parse("Which consulting team helped Anta when it migrated to SAP S/4HANA?")
+    assert "date" not in team.kinds and "org" in team.kinds  # "when it migrated" is no date question
+    names = QuestionInfo.parse("According to Han Li and Wang Hongwei, which country is Vietnam's top market?")
+    assert not names.compound  # "and" joins two names, not two questions
+    assert QuestionInfo.parse("How many parameters does GPT-3 have and when was it released?").compound
+
+
+def test_kind_scores_for_teams_and_definitions_of_something_else():
+    from rag.answer import kind_score
+
+    assert kind_score("在IBM专业咨询团队协助下，安踏梳理了业务流程。", {"org"}) == 1.0
+    asks = {"definition"}
+    assert kind_score("低熵是指保障系统吞吐量不急剧下降。", asks, subject="低熵") == 1.0
+    assert kind_score("算力方案需要具备“两低一高”，即降低总成本。", asks, subject="低熵") == 0.0
+
+
+def _hits(*passages):
+    """One hit per (document kind, text), ranked in the order given."""
+    from rag.types import Chunk, Hit
+
+    hits = []
+    for rank, (kind, text) in enumerate(passages, 1):
+        doc = Document(title=f"文章{rank}", text=text, kind=kind)
+        hits.append(Hit(rank, 1.0 / rank, Chunk(doc.id, text, 0, len(text)), doc))
+    return hits
+
+
+def test_adverts_and_questions_in_the_text_score_lower():
+    from rag.answer import analyse
+
+    question = "智能计算产业应该走什么道路？"
+    statement = "智能计算产业应该走开放的发展道路。"
+    plain = analyse(question, _hits(("article", statement)), None).ranked[0].score
+    assert analyse(question, _hits(("advert", statement)), None).ranked[0].score == pytest.approx(plain - 0.05)
+    asked = analyse(question, _hits(("article", statement[:-1] + "？")), None).ranked[0].score
+    assert asked == pytest.approx(plain - 0.05)
+
+
+def _analysis(question, ranked):
+    from rag.answer import Analysis, ScoredSentence
+
+    sentences = [ScoredSentence(h.rank, h, 0, len(h.chunk.text), h.chunk.text, score=score) for h, score in ranked]
+    return Analysis(QuestionInfo.parse(question), sentences, 1.0)
+
+
+def test_another_passage_is_cited_only_when_the_best_sentence_is_from_the_top_passage():
+    from rag.answer import select_sentences
+
+    top, second = _hits(("article", "中望软件总部位于广州。"), ("article", "中望软件成立于1998年。"))
+    question = "中望软件成立于哪一年？"
+    # the top passage's sentence wins: a close runner-up from another passage may hold the answer
+    chosen = select_sentences(_analysis(question, [(top, 1.00), (second, 0.98)]))
+    assert [c.n for c in chosen] == [1, 2]
+    # a lower passage's sentence wins against the top passage: the answer stays in its passage
+    chosen = select_sentences(_analysis(question, [(second, 1.00), (top, 0.98)]))
+    assert [c.n for c in chosen] == [2]
+    # a question asking for several facts still gathers them from several passages
+    chosen = select_sentences(_analysis("中望软件成立于哪一年？总部在哪里？", [(second, 1.00), (top, 0.98)]))
+    assert [c.n for c in chosen] == [2, 1]
+
+
 def test_tradeoff_and_threshold_choice():
     labelled = [("a", True), ("b", True), ("c", True), ("d", False), ("e", False)]
     confidences = [0.9, 0.6, 0.3, 0.2, 0.5]
