@@ -59,14 +59,16 @@ def query_table(query: dict[str, Any]) -> str:
 
 
 def scale_table(scale: list[dict[str, Any]]) -> str:
-    rows = [
-        [f"{r['n']:,}", r["index"], _fmt(r.get("recall@10"), 3), _fmt(r.get("p50_ms"), 2), _fmt(r.get("p95_ms"), 2),
-         _fmt(r.get("memory_mb"), 0), _fmt(r.get("build_s"), 1), _fmt(r.get("bm25_p50_ms"), 1),
-         _fmt(r.get("hybrid_p50_ms"), 1), "◀" if r.get("chosen") else ""]
-        for r in scale
-    ]
-    header = ["chunks", "index", "recall@10", "p50 ms", "p95 ms", "MB", "build s", "bm25 p50", "hybrid p50", "auto"]
-    return _table(rows, header)
+    rows = []
+    for r in scale:
+        rows.append([
+            f"{r['n']:,}", r["index"], r.get("search", ""), _fmt(r.get("recall@10"), 3),
+            _fmt(r.get("p50_ms"), 2), _fmt(r.get("p95_ms"), 2), _fmt(r.get("memory_mb"), 0),
+            _fmt(r.get("build_s"), 1), _fmt(r.get("bm25_p50_ms"), 1), _fmt(r.get("hybrid_p50_ms"), 1),
+            "◀" if r.get("chosen") else "",
+        ])
+    header = ["chunks", "index", "search", "recall@10", "p50 ms", "p95 ms", "MB", "build s", "bm25 p50"]
+    return _table(rows, header + ["hybrid p50", "auto"])
 
 
 def terminal_report(results: dict[str, Any]) -> str:
@@ -83,6 +85,12 @@ def terminal_report(results: dict[str, Any]) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+def _family(factory: str) -> str:
+    """`IVF2048,Flat` and `IVF256,Flat` are one line on the plot: `IVF,Flat`."""
+    head, _, tail = factory.partition(",")
+    return head.rstrip("0123456789") + ("," + tail if tail else "")
+
+
 def _plot_scale(scale: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
@@ -90,9 +98,11 @@ def _plot_scale(scale: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for name in sorted({r["index"] for r in scale}):
-        rows = sorted((r for r in scale if r["index"] == name), key=lambda r: r["n"])
-        ax.plot([r["n"] for r in rows], [r["p50_ms"] for r in rows], marker="o", label=name)
+    defaults = [r for r in scale if r.get("hybrid_p50_ms") is not None]  # each index at its tuned setting
+    for name in sorted({_family(r["index"]) for r in defaults}):
+        rows = sorted((r for r in defaults if _family(r["index"]) == name), key=lambda r: r["n"])
+        label = f"{name} ({rows[0].get('search', '')})" if rows else name
+        ax.plot([r["n"] for r in rows], [r["p50_ms"] for r in rows], marker="o", label=label)
     bm25 = sorted({r["n"]: r["bm25_p50_ms"] for r in scale if r.get("bm25_p50_ms") is not None}.items())
     if bm25:
         ax.plot([n for n, _ in bm25], [v for _, v in bm25], marker="s", linestyle="--", color="grey", label="BM25")
