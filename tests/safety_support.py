@@ -26,6 +26,27 @@ LLM_VARS = ("RAG_LLM_BASE_URL", "RAG_LLM_API_KEY", "RAG_LLM_MODEL", "RAG_LLM_TIM
 # ---------------------------------------------------------------- the `rag` command and the app, fake embedder
 
 
+#: Questions for the concurrency and load tests: Chinese, English, answerable and not.
+SAMPLE_QUESTIONS = [
+    "新能源汽车骗补是怎么回事，后来如何处理？",
+    "孙凝晖认为我国发展智能计算有哪几条道路？",
+    "中望软件收购了哪家公司？",
+    "昆仑万维天工3.0有多少参数？",
+    "这一期杂志的定价是多少钱？",
+    "GPT-3有多少个参数？",
+    "特斯拉创办初期从美国国防部获得了多少长期低息贷款？",
+    "2022年中望软件的研发投入占营业收入的比例是多少？",
+    "数据要素如何释放价值？",
+    "工业软件出海面临哪些挑战？",
+    "吉姆西公司2015年12月单月上传了多少个合格证？",
+    "OpenAI是什么时候发布文生视频模型SORA的？",
+    "How did companies cheat on electric vehicle subsidies?",
+    "Which company did ZWSOFT acquire in 2023?",
+    "What did Miao Wei say about subsidies?",
+    "火星上的咖啡馆营业时间是几点？",
+]
+
+
 def use_fake_model(monkeypatch, home: Path, embedder: FakeEmbedder | None = None) -> FakeEmbedder:
     """RAG_HOME → `home`, RAG_MODEL → the fake embedder (which `rag.service.get_embedder` hands out), no LLM and
     no limit overrides from the environment. Returns the embedder."""
@@ -99,6 +120,16 @@ def small_corpus(folder: Path, files: int = 3) -> Path:
         body = "".join(f"{topic}的第{n}个要点是持续投入研发，{topic}需要长期坚持。" for n in range(12))
         (folder / f"{i:02d}.md").write_text(f"# {topic}\n\n{body}\n", encoding="utf-8")
     return folder
+
+
+def build_small_index(tmp_path: Path, monkeypatch, capsys) -> tuple[Path, Path]:
+    """`rag index` of a three-file corpus with the fake embedder; returns (index root, corpus folder)."""
+    home = tmp_path / "home"
+    use_fake_model(monkeypatch, home)
+    corpus = small_corpus(tmp_path / "corpus", files=3)
+    code, _, err = rag(["index", corpus], capsys)
+    assert code == 0, err
+    return home / "index", corpus
 
 
 def snapshot(root: Path) -> dict:

@@ -14,8 +14,10 @@ import time
 import pytest
 from safety_support import (
     REPO,
+    SAMPLE_QUESTIONS,
     Builder,
     assert_intact,
+    build_small_index,
     builds,
     notices,
     ok,
@@ -33,12 +35,7 @@ from rag.lock import IndexBusy, IndexLock
 
 @pytest.fixture()
 def built(tmp_path, monkeypatch, capsys):
-    home = tmp_path / "home"
-    use_fake_model(monkeypatch, home)
-    corpus = small_corpus(tmp_path / "corpus", files=3)
-    code, _, err = rag(["index", corpus], capsys)
-    assert code == 0, err
-    return home / "index", corpus
+    return build_small_index(tmp_path, monkeypatch, capsys)
 
 
 def test_a_second_build_in_another_process_is_refused_with_the_builders_pid(built, tmp_path, capsys):
@@ -172,15 +169,7 @@ def test_every_session_shares_one_engine_loaded_once(monkeypatch):
 
 # ---------------------------------------------------------------- the real model: searches while a session asks
 
-QUESTIONS = [
-    "新能源汽车骗补是怎么回事，后来如何处理？",
-    "孙凝晖认为我国发展智能计算有哪几条道路？",
-    "中望软件收购了哪家公司？",
-    "昆仑万维天工3.0有多少参数？",
-    "这一期杂志的定价是多少钱？",
-    "How did companies cheat on electric vehicle subsidies?",
-    "Which company did ZWSOFT acquire in 2023?",
-]
+QUESTIONS = SAMPLE_QUESTIONS[:5] + SAMPLE_QUESTIONS[12:14]
 ASKED = ["GPT-3有多少个参数？", "孙凝晖认为我国发展智能计算有哪几条道路？", "What did Miao Wei say about subsidies?"]
 MODES = ("hybrid", "dense", "bm25")
 

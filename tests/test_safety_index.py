@@ -11,20 +11,22 @@ import sqlite3
 
 import numpy as np
 import pytest
-from safety_support import Builder, assert_intact, builds, rag, small_corpus, snapshot, use_fake_model
+from safety_support import (
+    Builder,
+    assert_intact,
+    build_small_index,
+    builds,
+    rag,
+    small_corpus,
+    snapshot,
+)
 
 from rag.index import IndexProblem, current_build, load_index
 
 
 @pytest.fixture()
 def built(tmp_path, monkeypatch, capsys):
-    """A fake-embedder index of a three-file corpus; returns (index root, corpus folder)."""
-    home = tmp_path / "home"
-    use_fake_model(monkeypatch, home)
-    corpus = small_corpus(tmp_path / "corpus", files=3)
-    code, _, err = rag(["index", corpus], capsys)
-    assert code == 0, err
-    return home / "index", corpus
+    return build_small_index(tmp_path, monkeypatch, capsys)
 
 
 def _manifest(build):

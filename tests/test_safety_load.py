@@ -9,27 +9,10 @@ import threading
 import time
 
 import pytest
+from safety_support import SAMPLE_QUESTIONS
 
 SEARCHES, THREADS, WARM_UP = 2000, 8, 240
 RSS_GROWTH_LIMIT_MB = 50
-QUESTIONS = [
-    "新能源汽车骗补是怎么回事，后来如何处理？",
-    "孙凝晖认为我国发展智能计算有哪几条道路？",
-    "中望软件收购了哪家公司？",
-    "昆仑万维天工3.0有多少参数？",
-    "这一期杂志的定价是多少钱？",
-    "GPT-3有多少个参数？",
-    "特斯拉创办初期从美国国防部获得了多少长期低息贷款？",
-    "2022年中望软件的研发投入占营业收入的比例是多少？",
-    "数据要素如何释放价值？",
-    "工业软件出海面临哪些挑战？",
-    "吉姆西公司2015年12月单月上传了多少个合格证？",
-    "OpenAI是什么时候发布文生视频模型SORA的？",
-    "How did companies cheat on electric vehicle subsidies?",
-    "Which company did ZWSOFT acquire in 2023?",
-    "What did Miao Wei say about subsidies?",
-    "火星上的咖啡馆营业时间是几点？",
-]
 MODES = ("hybrid", "dense", "bm25")
 
 
@@ -79,7 +62,7 @@ def test_2000_searches_from_8_threads_are_identical_error_free_and_memory_bounde
     from rag.retrieve import Retriever
 
     retriever = Retriever(real_index, real_embedder)
-    work = [(q, m) for q in QUESTIONS for m in MODES]
+    work = [(q, m) for q in SAMPLE_QUESTIONS for m in MODES]
     expected = {item: _result(retriever, *item) for item in work}  # single-threaded reference
 
     errors, mismatches, _ = _hammer(retriever, work, expected, WARM_UP)  # thread pools and allocator arenas
