@@ -58,8 +58,8 @@ def _edit_one_article(corpus: Path, n: int) -> str:
     files = sorted(p for p in corpus.rglob("*") if p.suffix in (".txt", ".md"))
     path = files[0]
     lines = path.read_text(encoding="utf-8").split("\n")
-    long_lines = [i for i, line in enumerate(lines) if len(line.strip()) >= 40]
-    target = long_lines[len(long_lines) // 2 + n]
+    long_lines = [i for i, line in enumerate(lines) if len(line.strip()) >= 40] or list(range(len(lines)))
+    target = long_lines[(len(long_lines) // 2 + n) % len(long_lines)]
     lines[target] = lines[target].rstrip() + EDIT_MARK.format(n=n)
     path.chmod(0o644)
     path.write_text("\n".join(lines), encoding="utf-8")
