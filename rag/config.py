@@ -40,7 +40,7 @@ class Settings:
     # bf16 autocast where the CPU computes bf16 natively: 1.7x the embedding throughput, same MRR (README Performance)
     model: str = field(default_factory=lambda: preferred_model_spec(DEFAULT_MODEL_ID))
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
-    faiss_factory: str = "auto"  # exact up to 200k vectors, HNSW beyond (rag.ann, README Performance)
+    faiss_factory: str = "auto"  # exact up to 200k vectors, IVF beyond (rag.ann, README Performance)
     top_k: int = 5
     rrf_k: int = 60
     dense_weight: float = 0.6  # weighted RRF: chosen on the development set (README, Quality)

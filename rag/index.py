@@ -2,8 +2,9 @@
 
 Layout: `<index>/CURRENT` names the live build folder `<index>/builds/<id>/`, which holds
 `manifest.json`, `documents.jsonl`, `chunks.jsonl`, `dense.faiss`, `dense_owner.npy` and `bm25/`.
-The dense index is multi-vector: one vector per chunk (with its header) and one per sentence of the
-chunk; `dense_owner.npy` maps every FAISS row to its chunk row. A build is
+The dense index is multi-vector: one vector per chunk (with its header) and, up to 200k chunks
+(`rag.ann.keep_sentence_vectors`), one per sentence of the chunk; `dense_owner.npy` maps every FAISS
+row to its chunk row. The FAISS index type is chosen by size (`rag.ann.choose_factory`). A build is
 written in full to a fresh folder, then CURRENT is replaced atomically; a crash leaves the
 previous build live.
 """
@@ -240,7 +241,8 @@ def build_index(
         t0 = time.perf_counter()
         cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite", embedder.name, embedder.dimension)
         try:
-            texts, owner = dense_texts(chunks, sentences=keep_sentence_vectors(len(chunks)))
+            sentence_vectors = keep_sentence_vectors(len(chunks))
+            texts, owner = dense_texts(chunks, sentences=sentence_vectors)
             vectors, embedded = embed_passages_cached(embedder, texts, cache, show_progress=_interactive())
         finally:
             cache.close()
@@ -274,7 +276,7 @@ def build_index(
                 "counts": {"documents": len(documents), "chunks": len(chunks), "vectors": int(dense.ntotal)},
                 "dense_vectors": (
                     f"chunk (with header) + each sentence of at least {MIN_SENTENCE_CHARS} characters"
-                    if len(owner) > len(chunks) or keep_sentence_vectors(len(chunks))
+                    if sentence_vectors
                     else "one per chunk (with header): sentence vectors are dropped at this corpus size"
                 ),
                 "faiss_index": {"factory": factory, "search": describe_search(dense)},

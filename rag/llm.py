@@ -115,10 +115,9 @@ class LLMConfig:
         url = base_url or env.get(ENV_BASE_URL, "").strip()
         if not url:
             raise ValueError(f"no LLM endpoint: pass a base URL or set {ENV_BASE_URL}")
-        if timeout is None:
-            timeout = _env_seconds(env, ENV_TIMEOUT) or DEFAULT_TIMEOUT
-        if "total_timeout" not in overrides:
-            overrides["total_timeout"] = _env_seconds(env, ENV_TOTAL_TIMEOUT)
+        env_timeout, env_total = timeouts_from_env(env)
+        timeout = env_timeout if timeout is None else timeout
+        overrides.setdefault("total_timeout", env_total)
         return cls(
             base_url=url,
             model=model or env.get(ENV_MODEL, "").strip() or DEFAULT_MODEL,
