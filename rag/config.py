@@ -1,4 +1,7 @@
-"""One settings object: paths, model, chunking, retrieval and limits, from defaults and environment."""
+"""`Settings`: where things live, and the index, retrieval, answer and limit settings, from defaults and RAG_*.
+
+May import: `rag.answer` and everything below it.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,17 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .bundled_model import DEFAULT_MODEL_ID
-from .chunking import ChunkingConfig
-from .embedding import preferred_model_spec
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = PACKAGE_ROOT / "seeds"
+from rag.answer import DEFAULT_SETTINGS, AnswerSettings
+from rag.chunking import ChunkingConfig
+from rag.embedding import DEFAULT_MODEL_ID, preferred_model_spec
+from rag.errors import ConfigError
+from rag.index import IndexSettings
+from rag.limits import Limits
+from rag.retrieval import RetrievalSettings
 
 
 def default_home() -> Path:
+    """`$RAG_HOME`, else `$XDG_CACHE_HOME/magrag`, else `~/.cache/magrag`."""
     if home := os.environ.get("RAG_HOME"):
         return Path(home).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -28,48 +33,62 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable. `Settings.from_env()` reads RAG_* variables over the defaults."""
+    """Everything configurable. `Settings.from_env()` reads RAG_* variables over the defaults.
+
+    `home` holds the caches (converted model, embedding cache) and, unless `index_dir` is set, the index; the
+    model, chunking and dense-index choices form `index` (the `IndexSettings` the index layer gets)."""
 
     home: Path = field(default_factory=default_home)
     index_dir: Path | None = None
     # bf16 autocast where the CPU computes bf16 natively: 1.7x the embedding throughput, same MRR (README Performance)
     model: str = field(default_factory=lambda: preferred_model_spec(DEFAULT_MODEL_ID))
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
-    faiss_factory: str = "auto"  # exact up to 200k vectors, IVF beyond (rag.ann, README Performance)
-    top_k: int = 5
-    rrf_k: int = 60
-    dense_weight: float = 0.6  # weighted RRF: chosen on the development set (README, Quality)
-    candidates: int = 50  # per retriever, before fusion
-    max_query_chars: int = 2000
-    max_k: int = 100
-    max_file_bytes: int = 50 * 1024 * 1024  # per file, for `rag index` and uploads (env RAG_MAX_FILE_MB)
-    max_upload_files: int = 20  # files per upload on the Index page (env RAG_MAX_UPLOAD_FILES)
+    faiss_factory: str = "auto"  # exact up to 200k vectors, IVF beyond (rag.index.faiss_dense, README Performance)
+    dense_backend: str = "faiss"
     batch_size: int = 32
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = DEFAULT_SETTINGS
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def index_path(self) -> Path:
         return self.index_dir or self.home / "index"
 
     @property
-    def cache_dir(self) -> Path:
-        return self.home
+    def index(self) -> IndexSettings:
+        """What the index layer needs: paths, model, chunking, dense backend, file-size limit."""
+        return IndexSettings(
+            root=self.index_path,
+            cache_dir=self.home,
+            model=self.model,
+            chunking=self.chunking,
+            faiss_factory=self.faiss_factory,
+            dense_backend=self.dense_backend,
+            batch_size=self.batch_size,
+            max_file_bytes=self.limits.max_file_bytes,
+        )
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         """Defaults, then RAG_* environment variables, then keyword overrides (from CLI flags)."""
         base = cls()
+        limits = base.limits
         env = {
             "model": os.environ.get("RAG_MODEL") or base.model,
             "faiss_factory": os.environ.get("RAG_FAISS_FACTORY") or base.faiss_factory,
-            "top_k": _env_int("RAG_TOP_K", base.top_k),
-            "max_query_chars": _env_int("RAG_MAX_QUERY_CHARS", base.max_query_chars),
-            "max_file_bytes": _env_int("RAG_MAX_FILE_MB", base.max_file_bytes // 2**20) * 2**20,
-            "max_upload_files": _env_int("RAG_MAX_UPLOAD_FILES", base.max_upload_files),
+            "dense_backend": os.environ.get("RAG_DENSE_BACKEND") or base.dense_backend,
+            "retrieval": replace(base.retrieval, top_k=_env_int("RAG_TOP_K", base.retrieval.top_k)),
+            "limits": replace(
+                limits,
+                max_query_chars=_env_int("RAG_MAX_QUERY_CHARS", limits.max_query_chars),
+                max_file_bytes=_env_int("RAG_MAX_FILE_MB", limits.max_file_bytes // 2**20) * 2**20,
+                max_upload_files=_env_int("RAG_MAX_UPLOAD_FILES", limits.max_upload_files),
+            ),
             "chunking": ChunkingConfig(
                 chunk_size=_env_int("RAG_CHUNK_SIZE", base.chunking.chunk_size),
                 chunk_overlap=_env_int("RAG_CHUNK_OVERLAP", base.chunking.chunk_overlap),
@@ -78,5 +97,6 @@ class Settings:
         if index_dir := os.environ.get("RAG_INDEX_DIR"):
             env["index_dir"] = Path(index_dir).expanduser()
         settings = replace(base, **env)
+        settings.index  # noqa: B018  (checks the dense backend now, not at the first build)
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
+from fakes import FakeEmbedder
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from fakes import FakeEmbedder  # noqa: E402
-
-from rag.config import DEFAULT_CORPUS, Settings  # noqa: E402
+from rag.config import Settings
+from rag.ingest import bundled_corpus
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach a model hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -20,12 +17,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    return DEFAULT_CORPUS
+    return bundled_corpus()
 
 
 @pytest.fixture(scope="session")
 def magazine_docs(corpus_dir):
-    from rag.corpus import load_corpus
+    from rag.ingest import load_corpus
 
     return load_corpus([corpus_dir]).documents
 
@@ -55,21 +52,21 @@ def real_settings(real_home) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_embedder(real_settings):
-    from rag.service import get_embedder
+    from rag.engine import load_embedder
 
-    return get_embedder(real_settings)
+    return load_embedder(real_settings)
 
 
 @pytest.fixture(scope="session")
 def real_index(real_settings, real_embedder, corpus_dir):
     from rag.index import build_index
 
-    index, _ = build_index([corpus_dir], real_settings, real_embedder)
+    index, _ = build_index([corpus_dir], real_settings.index, real_embedder)
     return index
 
 
 @pytest.fixture(scope="session")
 def real_retriever(real_index, real_embedder):
-    from rag.retrieve import Retriever
+    from rag.retrieval import Retriever
 
     return Retriever(real_index, real_embedder)

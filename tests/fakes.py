@@ -31,3 +31,31 @@ class FakeEmbedder:
         self.calls += 1
         self.embedded += len(texts)
         return self.encode_queries(texts)
+
+
+class ListStore:
+    """A `ChunkStore` over plain lists: chunks in document order, no stored vectors (for answerer logic tests)."""
+
+    model_name = ""
+
+    def __init__(self, documents, chunks):
+        self.documents = {d.id: d for d in documents}
+        self.chunks = list(chunks)
+
+    def document_of(self, chunk):
+        return self.documents[chunk.doc_id]
+
+    def row_of(self, chunk_id):
+        return next((i for i, c in enumerate(self.chunks) if c.id == chunk_id), None)
+
+    def next_chunk(self, chunk):
+        row = self.row_of(chunk.id)
+        if row is None or row + 1 >= len(self.chunks) or self.chunks[row + 1].doc_id != chunk.doc_id:
+            return None
+        return self.chunks[row + 1]
+
+    def sentence_vectors(self, chunk):
+        return {}
+
+    def df_texts(self):
+        return ["".join(f"{c.header}\n{c.text}".split()).lower() for c in self.chunks]

@@ -55,7 +55,7 @@ def use_fake_model(monkeypatch, home: Path, embedder: FakeEmbedder | None = None
     monkeypatch.setenv("RAG_MODEL", FAKE_MODEL)
     for name in ("RAG_INDEX_DIR", *LIMIT_VARS, *LLM_VARS):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("rag.service.get_embedder", lambda settings: embedder)
+    monkeypatch.setattr("rag.engine.load_embedder", lambda settings: embedder)
     return embedder
 
 
@@ -137,8 +137,9 @@ def snapshot(root: Path) -> dict:
     from rag.index import current_build
 
     build = current_build(root)
-    files = {str(p.relative_to(build)): hashlib.sha256(p.read_bytes()).hexdigest() for p in build.rglob("*")
-             if p.is_file()}
+    files = {
+        str(p.relative_to(build)): hashlib.sha256(p.read_bytes()).hexdigest() for p in build.rglob("*") if p.is_file()
+    }
     return {"current": (root / "CURRENT").read_text(encoding="utf-8"), "files": files}
 
 
@@ -168,7 +169,7 @@ from pathlib import Path
 from fakes import FakeEmbedder
 
 import faiss
-import rag.index as index_module
+import rag.index.build as index_module
 from rag.config import Settings
 
 home, corpus, stage, marker, release = sys.argv[1:6]
@@ -205,7 +206,7 @@ def write_atomic(path, data):
 
 
 faiss.write_index, index_module.write_atomic = write_index, write_atomic
-index_module.build_index([Path(corpus)], Settings(home=Path(home), model="fake-bigram"), Embedder())
+index_module.build_index([Path(corpus)], Settings(home=Path(home), model="fake-bigram").index, Embedder())
 print("built")
 '''
 
@@ -220,7 +221,10 @@ class Builder:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]), HF_HUB_OFFLINE="1")
         self.proc = subprocess.Popen(
             [sys.executable, str(script), str(home), str(corpus), stage, str(self.marker), str(self.release_file)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     @property

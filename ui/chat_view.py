@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import streamlit as st
 
-from rag.answer import Answer
-from rag.followup import Turn
-from rag.types import Hit
-from ui.feedback import append_feedback, feedback_path, feedback_record
+from rag.answer import Answer, Turn
+from rag.evaluation import append_feedback, feedback_path, feedback_record
 from ui.render import highlight_html, md, source_meta
 
 
@@ -40,26 +37,6 @@ class ChatTurn:
         return Turn(self.question, self.query, tuple(titles), cited)
 
 
-class ExcludingRetriever:
-    """The shared retriever, minus some passages (for "what else?" follow-ups: what the last answer cited).
-
-    Only `search` differs; the index and embedder are the shared ones. (A library-level
-    `SearchFilter(exclude_chunks=…)` would make this unnecessary.)
-    """
-
-    def __init__(self, retriever, exclude: Iterable[str]):
-        self._retriever = retriever
-        self.exclude = frozenset(exclude)
-
-    def __getattr__(self, name: str):
-        return getattr(self._retriever, name)
-
-    def search(self, question: str, k: int = 5, mode: str = "hybrid", where=None) -> list[Hit]:
-        hits = self._retriever.search(question, k=k + len(self.exclude), mode=mode, where=where)
-        kept = [h for h in hits if h.chunk.id not in self.exclude][:k]
-        return [replace(h, rank=rank) for rank, h in enumerate(kept, 1)]
-
-
 def doc_span(source, span: tuple[int, int]) -> tuple[int, int]:
     """A passage-relative span as offsets in the whole document."""
     return source.chunk.start + span[0], source.chunk.start + span[1]
@@ -76,7 +53,7 @@ def render_sources(answer: Answer, expanded: bool) -> None:
             spans = [c.span for c in answer.citations if c.n == source.n]
             mark = " — cited" if source.n in cited else ""
             st.markdown(f"**{md(f'[{source.n}] 《{doc.title}》')}**{md(mark)}")
-            st.caption(source_meta(doc.title, doc.authors, doc.section, doc.page, source.score))
+            st.caption(source_meta(doc.authors, doc.section, doc.page, source.score))
             st.html(highlight_html(source.passage, spans))
             where = doc_span(source, spans[0]) if spans else (source.chunk.start, source.chunk.end)
             st.page_link(

@@ -11,9 +11,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rag.config import Settings
+from rag import Engine, Settings, open_engine
 from rag.errors import describe
-from rag.service import Engine, open_engine
 
 STAGES = ("parse", "chunk", "embed", "index", "save")
 
@@ -27,10 +26,8 @@ class EngineHolder:
     def get(self, progress: Callable[[str, float], None] | None = None) -> Engine:
         with self.lock:
             if self.engine is None:
-                from rag.answer import warm_up
-
                 engine = open_engine(self.settings, progress=progress)
-                warm_up(engine.embedder)
+                engine.answerer.warm_up()
                 self.engine = engine
             return self.engine
 
@@ -40,7 +37,7 @@ class EngineHolder:
 
 
 @st.cache_resource(show_spinner=False)
-def _holder(key: str, _settings: Settings) -> EngineHolder:
+def _holder(key: str, _settings: Settings) -> EngineHolder:  # noqa: ARG001  (`key` is the cache key)
     return EngineHolder(_settings)
 
 

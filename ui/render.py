@@ -87,7 +87,7 @@ def article_html(text: str, passage: tuple[int, int] | None = None, quotes: Iter
     return f'<div class="rag-article" style="{PASSAGE_STYLE}">{body}</div>'
 
 
-def source_meta(title: str, authors: Sequence[str], section: str | None, page: int | None, score: float) -> str:
+def source_meta(authors: Sequence[str], section: str | None, page: int | None, score: float) -> str:
     """One escaped Markdown line: 《title》 · authors · section · P page · score."""
     bits = [" ".join(authors), section or "", f"P{page}" if page else "", f"score {score:.4f}"]
     return md(" · ".join(b for b in bits if b))

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from rag.config import Settings
-from rag.llm import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMConfig, timeouts_from_env
-from rag.retrieve import MODES, SearchFilter
-from rag.service import Engine
+from rag import Engine, LLMConfig, SearchFilter, Settings
+from rag.answer import timeouts_from_env
+from rag.answer.chat import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL
+from rag.retrieval import MODES
 from ui.engine import friendly
 
 EXTRACTIVE = "Extractive (offline)"
@@ -31,12 +31,11 @@ def render(engine: Engine | None, settings: Settings) -> None:
     with st.sidebar:
         st.subheader("Retrieval")
         st.selectbox("Mode", MODES, key="mode", help="hybrid = dense + BM25 fused")
-        st.slider("Passages (k)", 1, min(MAX_K_IN_UI, settings.max_k), settings.top_k, key="k")
+        st.slider("Passages (k)", 1, min(MAX_K_IN_UI, settings.limits.max_k), settings.retrieval.top_k, key="k")
         st.subheader("Answerer")
         choice = st.radio("Answerer", (EXTRACTIVE, ENDPOINT), key="answerer", label_visibility="collapsed")
         off = choice != ENDPOINT
-        st.text_input("Base URL", os.environ.get(ENV_BASE_URL, "http://127.0.0.1:8080/v1"), key="llm_url",
-                      disabled=off)
+        st.text_input("Base URL", os.environ.get(ENV_BASE_URL, "http://127.0.0.1:8080/v1"), key="llm_url", disabled=off)
         st.text_input("Model", os.environ.get(ENV_MODEL, "default"), key="llm_model", disabled=off)
         st.text_input("API key", os.environ.get(ENV_API_KEY, ""), key="llm_key", type="password", disabled=off)
         st.number_input("Timeout (s)", 0.5, 600.0, _env_timeouts()[0], 0.5, key="llm_timeout", disabled=off)
@@ -48,8 +47,13 @@ def render(engine: Engine | None, settings: Settings) -> None:
         st.multiselect("Sections", sections, key="filter_sections", placeholder="all sections")
         articles = sorted((d for d in docs.values() if d.is_article), key=lambda d: (d.page or 0, d.title))
         titles = {d.id: d.title for d in articles}
-        st.multiselect("Articles", list(titles), key="filter_docs", format_func=lambda i: titles.get(i, i),
-                       placeholder="all documents")
+        st.multiselect(
+            "Articles",
+            list(titles),
+            key="filter_docs",
+            format_func=lambda i: titles.get(i, i),
+            placeholder="all documents",
+        )
         status(engine)
 
 
@@ -59,8 +63,10 @@ def status(engine: Engine) -> None:
     st.subheader("Index")
     model = manifest.get("model", {})
     st.caption(f"Model: {model.get('name', '?')} ({model.get('dimension', '?')} dimensions)")
-    st.caption(f"{counts.get('documents', len(engine.index.documents))} documents · "
-               f"{counts.get('chunks', len(engine.index.chunks))} chunks · {counts.get('vectors', '?')} vectors")
+    st.caption(
+        f"{counts.get('documents', len(engine.index.documents))} documents · "
+        f"{counts.get('chunks', len(engine.index.chunks))} chunks · {counts.get('vectors', '?')} vectors"
+    )
     st.caption(f"Built {manifest.get('created_at', '?')} in {manifest.get('build_seconds', '?')} s")
 
 

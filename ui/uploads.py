@@ -10,13 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.errors import UploadRejected
+
 TEXT_TYPES = (".txt", ".md", ".markdown")
 UPLOAD_FOLDER = "uploads"
 _UNSAFE = re.compile(r"[^\w\-]+")  # \w keeps letters of any script (Chinese names stay readable)
-
-
-class UploadRejected(ValueError):
-    """An uploaded file that cannot be stored; the message says why in one sentence."""
 
 
 def uploads_dir(home: Path) -> Path:
@@ -83,7 +81,10 @@ class SavedUploads:
 
 
 def save_uploads(
-    folder: Path, files: Sequence[tuple[str, bytes]], max_bytes: int, max_files: int,
+    folder: Path,
+    files: Sequence[tuple[str, bytes]],
+    max_bytes: int,
+    max_files: int,
     allowed: tuple[str, ...] = TEXT_TYPES,
 ) -> SavedUploads:
     """Check every file of one upload (count, type, size, emptiness) and write them only when all pass."""

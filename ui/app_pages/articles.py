@@ -89,8 +89,13 @@ if not choices:
     st.stop()
 # the key changes with the list (and the link), so the box always shows the document that is displayed
 key = "reader_" + hashlib.sha1(repr((choices, link)).encode()).hexdigest()[:12]
-doc_id = st.selectbox("Read", choices, index=choices.index(current) if current in choices else 0, key=key,
-                      format_func=lambda i: docs[i].title)
+doc_id = st.selectbox(
+    "Read",
+    choices,
+    index=choices.index(current) if current in choices else 0,
+    key=key,
+    format_func=lambda i: docs[i].title,
+)
 st.session_state["reader_current"] = doc_id
 doc = docs[doc_id]
 
@@ -107,8 +112,10 @@ meta = [
 st.caption(md(" · ".join(m for m in meta if m)))
 
 if doc_id == linked and passage:
-    st.info("Opened at the passage you came from: the passage is shaded, the cited sentence highlighted.",
-            icon=":material/format_quote:")
+    st.info(
+        "Opened at the passage you came from: the passage is shaded, the cited sentence highlighted.",
+        icon=":material/format_quote:",
+    )
     before = doc.text[: passage[0]]
     if before.strip():
         with st.expander(f"Text before this passage ({len(before)} characters)"):

@@ -6,13 +6,11 @@ import uuid
 
 import streamlit as st
 
-from rag.answer import Answer, stream_answer
-from rag.followup import fold_follow_up, wants_more
-from rag.retrieve import QueryError, check_query
+from rag import Answer, QueryError
+from rag.evaluation import evaluation_lines, export_jsonl, feedback_path, read_feedback
 from ui import engine as shared
 from ui import sidebar
-from ui.chat_view import ChatTurn, ExcludingRetriever, render_answer, render_turn
-from ui.feedback import evaluation_lines, export_jsonl, feedback_path, read_feedback
+from ui.chat_view import ChatTurn, render_answer, render_turn
 from ui.render import md
 
 settings = shared.settings()
@@ -32,7 +30,9 @@ if opts.llm_error:
 for i, turn in enumerate(turns):
     render_turn(turn, settings.home, latest=i == len(turns) - 1)
 
-prompt = st.chat_input("Ask a question about the magazine (中文 or English)…", max_chars=settings.max_query_chars)
+prompt = st.chat_input(
+    "Ask a question about the magazine (中文 or English)…", max_chars=settings.limits.max_query_chars
+)
 
 if prompt is not None:
     turn = ChatTurn(uuid.uuid4().hex, prompt, prompt)
@@ -40,19 +40,15 @@ if prompt is not None:
         st.markdown(md(prompt))
     with st.chat_message("assistant"):
         try:
-            cleaned = check_query(prompt, opts.k, opts.mode, settings.max_query_chars, settings.max_k)
-            if len(prompt) >= settings.max_query_chars:  # the input box (and Streamlit's server) cut longer input
-                st.info(f"Questions are limited to {settings.max_query_chars} characters; anything longer is cut.")
-            turn.question = cleaned
+            limit = settings.limits.max_query_chars
             answered = [t for t in turns if t.answer is not None]
             previous = answered[-1].as_context() if answered else None
-            turn.query = fold_follow_up(cleaned, previous, settings.max_query_chars)
-            retriever = engine.retriever
+            step = engine.answerer.converse(prompt, previous, opts.k, opts.mode, opts.llm, opts.where)
+            turn.question, turn.query, stream = step
+            if len(prompt) >= limit:  # the input box (and Streamlit's server) cut longer input
+                st.info(f"Questions are limited to {limit} characters; anything longer is cut.")
             if turn.folded:
                 st.caption("Follow-up, searched as: " + md(turn.query))
-                if wants_more(cleaned) and previous.cited:  # "what else?": leave out what was already cited
-                    retriever = ExcludingRetriever(retriever, previous.cited)
-            stream = stream_answer(turn.query, retriever, opts.k, opts.mode, opts.llm, opts.where)
 
             def pieces():
                 for piece in stream:

@@ -1,4 +1,4 @@
-"""Evaluation page: run `rag.evaluate` on the development set or an uploaded JSONL file, show metrics and details."""
+"""Evaluation page: run `rag.evaluation` on the development set or an uploaded JSONL file, show metrics and details."""
 
 from __future__ import annotations
 
@@ -8,31 +8,39 @@ from pathlib import Path
 
 import streamlit as st
 
-from rag.config import PACKAGE_ROOT
-from rag.eval_report import write_chart
-from rag.evaluate import METRICS, evaluation_steps, load_dataset, run_evaluation
-from rag.evaluate import MODES as EVAL_MODES
+from rag.evaluation import MODES as EVAL_MODES
+from rag.evaluation import (
+    answer_rows,
+    development_set,
+    evaluation_steps,
+    evidence_spans,
+    load_dataset,
+    metrics_rows,
+    run_evaluation,
+    write_chart,
+)
 from ui import engine as shared
 from ui.render import highlight_html, md
 from ui.uploads import save_upload
 
-DEV_SET = PACKAGE_ROOT / "eval" / "questions.jsonl"
-DEV, UPLOAD = "Development set (eval/questions.jsonl)", "Upload a JSONL file"
+DEV, UPLOAD = "Development set (bundled)", "Upload a JSONL file"
 
 settings = shared.settings()
 engine = shared.engine_or_stop()
 
 st.title("Evaluation")
-st.caption("Retrieval quality (hit@k, MRR@10, nDCG@10) per mode; a passage is relevant when it holds an evidence "
-           "string. Optionally also scores the answers.")
+st.caption(
+    "Retrieval quality (hit@k, MRR@10, nDCG@10) per mode; a passage is relevant when it holds an evidence "
+    "string. Optionally also scores the answers."
+)
 source = st.radio("Questions", (DEV, UPLOAD), key="eval_source", horizontal=True)
 uploaded = None
 if source == UPLOAD:
     uploaded = st.file_uploader(
-        "JSONL: one {\"id\", \"question\", \"answers\", \"answerable\"} per line",
+        'JSONL: one {"id", "question", "answers", "answerable"} per line',
         type=["jsonl", "json"],
         key="eval_file",
-        max_upload_size=max(1, settings.max_file_bytes // 2**20),
+        max_upload_size=max(1, settings.limits.max_file_bytes // 2**20),
     )
 modes = st.multiselect("Modes", EVAL_MODES, default=["hybrid", "dense", "bm25"], key="eval_modes")
 answers = st.checkbox("Also answer every question and score the answers (slower)", key="eval_answers")
@@ -40,11 +48,11 @@ answers = st.checkbox("Also answer every question and score the answers (slower)
 
 def _dataset_path() -> Path | None:
     if source == DEV:
-        return DEV_SET
+        return development_set()
     if uploaded is None:
         return None
     folder = settings.home / "eval_uploads"  # one folder, file names sanitised; a re-upload replaces the file
-    return save_upload(folder, uploaded.name, uploaded.getvalue(), settings.max_file_bytes, (".jsonl", ".json"))
+    return save_upload(folder, uploaded.name, uploaded.getvalue(), settings.limits.max_file_bytes, (".jsonl", ".json"))
 
 
 if st.button("Run the evaluation", type="primary", disabled=not modes or (source == UPLOAD and uploaded is None)):
@@ -72,25 +80,24 @@ if not report:
     st.stop()
 
 st.subheader(md(f"{Path(report['dataset']).name}: {report['n']} questions, {report['n_answerable']} answerable"))
-rows = []
-for mode, values in report["modes"].items():
-    comp = report.get("comparisons", {}).get(mode)
-    vs = "—" if not comp else f"{len(comp['wins'])}W/{len(comp['losses'])}L p={comp['sign_test_p']:.3g}"
-    rows.append({"mode": mode, **{m: round(values[m], 3) for m in METRICS}, "vs hybrid (MRR@10)": vs})
-st.dataframe(rows, hide_index=True, key="eval_table")
+st.dataframe(metrics_rows(report), hide_index=True, key="eval_table")
 st.image(st.session_state["eval_chart"], caption="metrics per mode")
 if report.get("answers"):
-    summary = {k: v for k, v in report["answers"].items() if k != "thresholds"}
-    st.dataframe([{"answer metric": k, "value": v if isinstance(v, str) else round(float(v), 3)}
-                  for k, v in summary.items()], hide_index=True)
-st.download_button("Download the report (JSON)", json.dumps(report, ensure_ascii=False, indent=2),
-                   file_name="report.json", mime="application/json", icon=":material/download:")
+    st.dataframe(answer_rows(report["answers"]), hide_index=True)
+st.download_button(
+    "Download the report (JSON)",
+    json.dumps(report, ensure_ascii=False, indent=2),
+    file_name="report.json",
+    mime="application/json",
+    icon=":material/download:",
+)
 
 st.subheader("Per question")
 per_question = {q["id"]: q for q in report["per_question"]}
 missed = st.toggle("Only questions whose evidence hybrid did not rank in the top 10", key="eval_missed")
-ids = [i for i, q in per_question.items()
-       if not missed or (q.get("first_relevant_rank") or {}).get("hybrid", 0) is None]
+ids = [
+    i for i, q in per_question.items() if not missed or (q.get("first_relevant_rank") or {}).get("hybrid", 0) is None
+]
 if not ids:
     st.info("No question to show.")
     st.stop()
@@ -101,8 +108,14 @@ st.markdown("**Evidence:** " + ("; ".join(f"「{md(a)}」" for a in q["answers"]
 ranks = q.get("first_relevant_rank")
 if ranks:
     st.dataframe(
-        [{"mode": m, "first relevant rank": r if r is not None else ">10",
-          **{k: round(v, 3) for k, v in (q.get("metrics", {}).get(m) or {}).items()}} for m, r in ranks.items()],
+        [
+            {
+                "mode": m,
+                "first relevant rank": str(r) if r is not None else ">10",
+                **{k: round(v, 3) for k, v in (q.get("metrics", {}).get(m) or {}).items()},
+            }
+            for m, r in ranks.items()
+        ],
         hide_index=True,
     )
 if q.get("answer"):
@@ -110,6 +123,4 @@ if q.get("answer"):
 for hit in q.get("top", []):
     flag = "relevant" if hit.get("relevant") else "not relevant"
     st.markdown(md(f"#{hit['rank']} 《{hit.get('title', '')}》 · score {hit['score']} · {flag}"))
-    text = hit["text"]
-    spans = [(text.find(a), text.find(a) + len(a)) for a in q["answers"] if a in text]
-    st.html(highlight_html(text, spans))
+    st.html(highlight_html(hit["text"], evidence_spans(hit["text"], q["answers"])))

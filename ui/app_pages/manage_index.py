@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from rag.config import DEFAULT_CORPUS
-from rag.service import rebuild_engine
+from rag import rebuild_engine
+from rag.ingest import bundled_corpus
 from ui import engine as shared
 from ui.render import md
 from ui.uploads import TEXT_TYPES, SavedUploads, save_uploads, stored_files, uploads_dir
@@ -25,8 +25,12 @@ a.metric("Documents", counts.get("documents", "?"))
 b.metric("Chunks", counts.get("chunks", "?"))
 c.metric("Vectors", counts.get("vectors", "?"))
 d.metric("Build time", f"{manifest.get('build_seconds', 0):.1f} s")
-st.caption(md(f"Built {manifest.get('created_at', '?')} with {manifest.get('model', {}).get('name', '?')} "
-              f"in {engine.index.path}"))
+st.caption(
+    md(
+        f"Built {manifest.get('created_at', '?')} with {manifest.get('model', {}).get('name', '?')} "
+        f"in {engine.index.path}"
+    )
+)
 with st.expander("Manifest"):
     st.json(manifest, expanded=1)
 
@@ -35,31 +39,47 @@ if notice := st.session_state.pop("index_notice", None):
 
 st.subheader("Rebuild")
 recorded = [Path(s) for s in manifest.get("sources", [])]
-mine = (DEFAULT_CORPUS.resolve(), folder.resolve())
+mine = (bundled_corpus().resolve(), folder.resolve())
 others = [s for s in recorded if s.exists() and s.resolve() not in mine and s.resolve().parent != folder.resolve()]
 bundled = st.checkbox("Include the bundled magazine", value=True, key="index_bundled")
 keep = [s for s in others if st.checkbox(md(f"Keep {s}"), value=True, key=f"index_keep_{s}")]
 stored = stored_files(folder)
-kept_uploads = st.multiselect("Uploaded files to include", stored, default=stored, key="index_uploads",
-                              format_func=lambda p: p.name) if stored else []
-files = st.file_uploader("Add .txt / .md files", type=[t.lstrip(".") for t in TEXT_TYPES],
-                         accept_multiple_files=True, key="index_files",
-                         max_upload_size=max(1, settings.max_file_bytes // 2**20),
-                         help=f"Up to {settings.max_upload_files} files per upload, "
-                              f"at most {settings.max_file_bytes // 2**20} MB each.")
+kept_uploads = (
+    st.multiselect(
+        "Uploaded files to include", stored, default=stored, key="index_uploads", format_func=lambda p: p.name
+    )
+    if stored
+    else []
+)
+files = st.file_uploader(
+    "Add .txt / .md files",
+    type=[t.lstrip(".") for t in TEXT_TYPES],
+    accept_multiple_files=True,
+    key="index_files",
+    max_upload_size=max(1, settings.limits.max_file_bytes // 2**20),
+    help=f"Up to {settings.limits.max_upload_files} files per upload, "
+    f"at most {settings.limits.max_file_bytes // 2**20} MB each.",
+)
 
 if st.button("Build the index", type="primary", icon=":material/build:"):
     saved = SavedUploads()
     try:  # every file is checked (count, type, size) before any is written
-        saved = save_uploads(folder, [(u.name, u.getvalue()) for u in files or []], settings.max_file_bytes,
-                             settings.max_upload_files)
+        saved = save_uploads(
+            folder,
+            [(u.name, u.getvalue()) for u in files or []],
+            settings.limits.max_file_bytes,
+            settings.limits.max_upload_files,
+        )
         chosen = {p.name for p in kept_uploads} | {p.name for p in saved.paths}
-        sources = ([DEFAULT_CORPUS] if bundled else []) + keep + [folder / n for n in sorted(chosen)]
+        sources = ([bundled_corpus()] if bundled else []) + keep + [folder / n for n in sorted(chosen)]
         if not sources:
             raise ValueError("nothing to index: include the bundled magazine or add files")
         bar = st.progress(0.0, text="building the index")
         new, report = rebuild_engine(
-            settings, sources, lambda stage, _f: bar.progress(shared.stage_fraction(stage), text=f"{stage} done")
+            settings,
+            sources,
+            lambda stage, _f: bar.progress(shared.stage_fraction(stage), text=f"{stage} done"),
+            embedder=engine.embedder,
         )
         holder.replace(new)
         note = f"Indexed {report.documents} documents, {report.chunks} chunks ({report.embedded} embedded)."

@@ -1,0 +1,63 @@
+"""Cited answers: question analysis, sentence scoring, the extractive answerer, the chat-model seam and its
+OpenAI-compatible client, the prompt, the citation check, follow-up questions, and the pipeline (`Answerer`).
+
+May import: `rag.retrieval` and everything below it.
+"""
+
+from .anchors import missing_anchors, question_anchors
+from .chat import ChatModel, LLMConfig, stream_chat, timeouts_from_env
+from .citations import MARKER, CitationCheck, check_citations
+from .context import AnswerContext
+from .conversation import Turn, fold_follow_up, is_follow_up, wants_more
+from .extractive import extractive_answer, select_sentences
+from .pipeline import Answerer, answer_question, stream_answer
+from .prompt import NOT_FOUND_ZH, SYSTEM_PROMPT, build_messages, fence_passage
+from .question import QuestionInfo, is_byline, kind_score, person_score
+from .records import ABSTAIN_EN, ABSTAIN_ZH, ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
+from .scoring import DEFAULT_SETTINGS, DEFAULT_THRESHOLD, Analysis, AnswerSettings, ScoredSentence, analyse
+from .vectors import SentenceVectors
+
+__all__ = [
+    "ABSTAIN_EN",
+    "ABSTAIN_ZH",
+    "DEFAULT_SETTINGS",
+    "DEFAULT_THRESHOLD",
+    "ENGLISH_NOTE",
+    "EXTRACTIVE",
+    "MARKER",
+    "NOT_FOUND_ZH",
+    "SYSTEM_PROMPT",
+    "Analysis",
+    "Answer",
+    "AnswerContext",
+    "AnswerSettings",
+    "Answerer",
+    "ChatModel",
+    "Citation",
+    "CitationCheck",
+    "LLMConfig",
+    "QuestionInfo",
+    "ScoredSentence",
+    "SentenceVectors",
+    "Source",
+    "Turn",
+    "abstention",
+    "analyse",
+    "answer_question",
+    "build_messages",
+    "check_citations",
+    "extractive_answer",
+    "fence_passage",
+    "fold_follow_up",
+    "is_byline",
+    "is_follow_up",
+    "kind_score",
+    "missing_anchors",
+    "person_score",
+    "question_anchors",
+    "select_sentences",
+    "stream_answer",
+    "stream_chat",
+    "timeouts_from_env",
+    "wants_more",
+]

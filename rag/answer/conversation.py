@@ -1,0 +1,95 @@
+"""Follow-up questions: fold the previous turn into the text that is searched.
+
+Pure functions with no Streamlit or index dependency (the chat page uses them; a CLI chat mode could too).
+
+A question such as "他还提到了什么？" or "what about Vietnam?" names nothing to search for; the turn before it
+does. `fold_follow_up` detects such questions (pronouns, "还/另外/呢", "what about …", very short questions) and
+returns the previous turn's search text with the titles it cited, followed by the new question. A question that
+stands on its own is returned unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.text import count_cjk, has_cjk
+
+#: At most this many characters of the previous turn are carried into the next search.
+MAX_CONTEXT_CHARS = 300
+
+_ZH_FOLLOW = re.compile(
+    r"^(?:那|那么|还有|另外|此外|以及|然后|接着|再|并且|而且|同时)"  # opens by continuing
+    r"|他|她|它|其(?!他|它|中国|实)|该(?:文|公司|企业|作者|人|书|机构|项目|技术|报告|文章)|此人|这(?:个|位|些|篇|家|种|项|里|样|方面|一点)"
+    r"|那(?:个|位|些|篇|家|种|项|里|样)|上述|前面|刚才|上文|文中|这篇|还(?:有|提到|说|讲|谈|认为|介绍|指出)|呢[？?]?\s*$"
+)
+_ZH_STANDALONE = re.compile(r"这一期|本期|本刊|其他|其它|其中")
+_EN_STANDALONE = re.compile(r"\b(?:this|that|the) (?:issue|magazine|edition)\b", re.IGNORECASE)
+#: A follow-up longer than this (Chinese characters + Latin words) names its own topic: only the titles are added.
+OWN_TOPIC_WORDS = 8
+_EN_FOLLOW = re.compile(
+    r"^\s*(?:and|also|what about|how about|what else|anything else|tell me more|more on|and what|same for|then)\b"
+    r"|\b(?:he|she|it|they|him|her|them|his|its|their|this|that|these|those|the author|the article|"
+    r"the company|above|previous|earlier|else|too)\b",
+    re.IGNORECASE,
+)
+
+
+_MORE = re.compile(
+    r"还|另外|此外|其他|其它|别的|更多|再|\b(?:else|more|other|another|also|further|besides)\b", re.IGNORECASE
+)
+
+
+def wants_more(question: str) -> bool:
+    """A follow-up that asks for something not said yet ("他还提到了什么？", "what else?"): the passages the last
+    answer cited can be left out of its search."""
+    return bool(_MORE.search(question))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier question: as typed, as searched (after folding), and the titles of the documents it cited."""
+
+    question: str
+    query: str = ""
+    titles: Sequence[str] = field(default_factory=tuple)
+    cited: Sequence[str] = field(default_factory=tuple)  # chunk ids the answer cited
+
+    @property
+    def searched(self) -> str:
+        return self.query or self.question
+
+
+def _words(question: str) -> int:
+    """Rough size of a question: Chinese characters plus Latin words."""
+    return count_cjk(question) + len(re.findall(r"[A-Za-z0-9]+", question))
+
+
+def is_follow_up(question: str) -> bool:
+    """True when `question` leans on the previous turn (pronoun, continuation word, or too short to stand alone)."""
+    text = question.strip()
+    if not text:
+        return False
+    if has_cjk(text):
+        if _ZH_FOLLOW.search(_ZH_STANDALONE.sub("", text)):
+            return True
+        return _words(text) <= 4
+    return bool(_EN_FOLLOW.search(_EN_STANDALONE.sub("", text))) or _words(text) <= 3
+
+
+def fold_follow_up(question: str, previous: Turn | None, max_chars: int = 2000) -> str:
+    """The text to search for `question`: unchanged unless it is a follow-up of `previous`, then
+    `question + previous search text + cited titles` (only the titles when the follow-up is long enough to
+    carry its own topic); at most `max_chars`, and the new question is never cut."""
+    question = question.strip()
+    if previous is None or not is_follow_up(question):
+        return question
+    context = previous.searched.strip()[:MAX_CONTEXT_CHARS]
+    titles = [f"《{t}》" for t in dict.fromkeys(previous.titles) if t and t not in context][:2]
+    if _words(question) > OWN_TOPIC_WORDS and titles:
+        context = ""  # the question has a topic of its own: add only where the last answer came from
+    folded = " ".join(p for p in [question, context, *titles] if p).strip()
+    if len(folded) > max_chars:
+        folded = folded[:max_chars].rstrip()
+    return folded if len(folded) > len(question) else question

@@ -1,0 +1,217 @@
+"""Cited answers from the retrieved passages: extractive by default (offline), generative when a chat model is given.
+
+Extractive answering
+    The sentences of the top passages are scored against the question (`rag.answer.scoring`): the embedding model
+    (cosine of the query vector and the sentence's passage vector, reused from the multi-vector index when it
+    holds them), lexical overlap (IDF-weighted jieba terms and character bigrams; for an English question, the
+    retriever's Chinese translation of its terms) and the kind of fact asked for (`rag.answer.question`). The best
+    few non-redundant sentences form the answer, each followed by its `[n]` marker (`rag.answer.extractive`).
+
+Abstention
+    `Answer.confidence` (0–1) measures the evidence; below the threshold the answer is `资料中没有找到…` /
+    "The magazine does not say…" and the closest passages are still returned as sources.
+
+Generative answering (`llm=`, any `ChatModel`, e.g. an `LLMConfig` endpoint)
+    The passages are fenced as data in the prompt (`rag.answer.prompt`), the answer is streamed, and afterwards
+    every `[n]` marker is checked (`rag.answer.citations`). Unsupported markers are removed and the answer carries
+    a notice. Any endpoint failure falls back to the extractive answer with a notice; nothing is raised to the
+    caller except `QueryError` for bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
+from rag.errors import LLMError
+from rag.retrieval import Retriever, SearchFilter, check_query
+from rag.timing import StageTimer
+from rag.types import Hit
+
+from .chat import ChatModel
+from .citations import MARKER, check_citations
+from .context import AnswerContext
+from .conversation import Turn, fold_follow_up, wants_more
+from .extractive import extractive_answer
+from .prompt import NOT_FOUND_ZH, build_messages
+from .question import QuestionInfo, person_score
+from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Source, abstention
+from .scoring import DEFAULT_SETTINGS, Analysis, AnswerSettings, analyse
+
+log = logging.getLogger(__name__)
+
+_NOT_FOUND_EN = re.compile(
+    r"(?i)\W*(?:the (?:magazine|passages?|sources?|provided \w+) (?:does|do) not (?:say|mention|contain|answer)|"
+    r"(?:this|that) (?:is|was) not (?:found|mentioned)|not found in)"
+)
+
+
+def _is_not_found(text: str) -> bool:
+    """The model said the passages do not answer (资料中没有找到… / The magazine does not say…)."""
+    head = MARKER.sub("", text).strip()
+    return (
+        head.startswith(NOT_FOUND_ZH) or bool(_NOT_FOUND_EN.match(head)) or (len(head) <= 40 and NOT_FOUND_ZH in head)
+    )
+
+
+def _removed_notice(removed: list[tuple[int, str]]) -> str:
+    parts = [f"[{n}] ({why})" for n, why in removed]
+    return "removed citation markers that the sources do not back: " + ", ".join(parts)
+
+
+class Answerer:
+    """Answers questions from one retriever's index; holds the answerer's caches (sentence vectors)."""
+
+    def __init__(self, retriever: Retriever, settings: AnswerSettings = DEFAULT_SETTINGS):
+        self.retriever = retriever
+        self.settings = settings
+        self.context = AnswerContext(retriever.embedder, retriever.index)
+
+    def warm_up(self) -> None:
+        """Load what the first answer would otherwise wait for (jieba's dictionary and POS tagger, the model's
+        first batch); call it once at start-up, e.g. from the UI."""
+        QuestionInfo.parse("谁在2024年发布了哪些产品？")
+        person_score("董事长张三表示。", ())
+        self.retriever.embedder.encode_queries(["预热"])
+        self.retriever.embedder.encode_passages(["预热句子。", "第二个预热句子，稍长一些。"])
+
+    def stream(
+        self,
+        question: str,
+        k: int = 5,
+        mode: str = "hybrid",
+        llm: ChatModel | None = None,
+        where: SearchFilter | None = None,
+        timer: StageTimer | None = None,
+    ) -> Iterator[str | Answer]:
+        """Validate, retrieve, then yield text pieces and finally the `Answer` (whose `text` is authoritative:
+        an LLM answer can lose markers in the citation check or be replaced by the extractive fallback).
+
+        Raises `QueryError` (before anything is yielded) for unusable input; never raises for LLM problems.
+        `timer`, when given, receives the retrieval stages' seconds.
+        """
+        cleaned = check_query(question, k, mode, self.retriever.limits)
+        hits = self.retriever.search(cleaned, k=max(k, 1), mode=mode, where=where, timer=timer)
+        return self.stream_hits(cleaned, hits, llm)
+
+    def answer(
+        self,
+        question: str,
+        k: int = 5,
+        mode: str = "hybrid",
+        llm: ChatModel | None = None,
+        where: SearchFilter | None = None,
+        timer: StageTimer | None = None,
+    ) -> Answer:
+        """The final `Answer` of `stream`."""
+        final = None
+        for piece in self.stream(question, k, mode, llm, where, timer):
+            if isinstance(piece, Answer):
+                final = piece
+        if final is None:  # stream always ends with an Answer; this guards against a broken generator
+            raise RuntimeError("the answer stream ended without an answer")
+        return final
+
+    def converse(
+        self,
+        question: str,
+        previous: Turn | None,
+        k: int = 5,
+        mode: str = "hybrid",
+        llm: ChatModel | None = None,
+        where: SearchFilter | None = None,
+    ) -> tuple[str, str, Iterator[str | Answer]]:
+        """A chat turn: the question is checked, folded with `previous` when it leans on it (a "what else?"
+        follow-up leaves out the passages `previous` cited), and answered.
+
+        Returns (the cleaned question, the text searched, the answer stream).
+
+        Raises `QueryError` for unusable input before anything is searched."""
+        cleaned = check_query(question, k, mode, self.retriever.limits)
+        query = fold_follow_up(cleaned, previous, self.retriever.limits.max_query_chars)
+        if query != cleaned and previous is not None and previous.cited and wants_more(cleaned):
+            base = where or SearchFilter()
+            where = replace(base, exclude_chunks=(*base.exclude_chunks, *previous.cited))
+        return cleaned, query, self.stream(query, k, mode, llm, where)
+
+    def stream_hits(self, question: str, hits: list[Hit], llm: ChatModel | None = None) -> Iterator[str | Answer]:
+        """The answer to `question` from already-retrieved `hits`, streamed as by `stream`."""
+        translated = self.retriever.lexical_query(question) if QuestionInfo.parse(question).english else None
+        analysis = analyse(question, hits, self.context, self.settings, translated)
+        extractive = extractive_answer(question, hits, self.context, self.settings, analysis)
+        if llm is None or extractive.abstained:
+            if llm is not None:  # weak evidence: the model is not asked, but the answer says who would have answered
+                extractive = replace(extractive, answerer=llm.label)
+            yield from extractive.text.splitlines(keepends=True)
+            yield extractive
+            return
+        sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
+        yield from self._llm_stream(question, analysis, sources, extractive, llm)
+
+    def _llm_stream(
+        self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
+    ) -> Iterator[str | Answer]:
+        english = analysis.info.english
+        messages = build_messages(question, [(s.n, s.passage, s.label()) for s in sources])
+        pieces: list[str] = []
+        try:
+            if english:
+                yield ENGLISH_NOTE + "\n"
+            for delta in llm.stream(messages):
+                pieces.append(delta)
+                yield delta
+        except LLMError as exc:
+            yield replace(
+                fallback, notice=f"the language model could not answer ({exc}); this is the extractive answer"
+            )
+            return
+        except Exception as exc:  # never let an endpoint problem escape
+            log.exception("LLM streaming failed")
+            yield replace(
+                fallback, notice=f"the language model failed ({type(exc).__name__}); this is the extractive answer"
+            )
+            return
+        yield self._checked(question, "".join(pieces).strip(), analysis, sources, fallback, llm.label)
+
+    def _checked(
+        self, question: str, raw: str, analysis: Analysis, sources: list[Source], fallback: Answer, label: str
+    ) -> Answer:
+        english = analysis.info.english
+        if _is_not_found(raw):
+            return abstention(question, english, sources, analysis.confidence, label)
+        checked = check_citations(raw, sources, self.context)
+        notice = _removed_notice(checked.removed) if checked.removed else None
+        if not checked.citations:  # nothing the model wrote is backed by a passage: show the checked extractive one
+            extra = "no sentence of the language model's answer was backed by a passage; this is the extractive answer"
+            return replace(fallback, notice=f"{notice}; {extra}" if notice else extra)
+        text = f"{ENGLISH_NOTE}\n{checked.text}" if english else checked.text
+        return Answer(question, text, False, checked.citations, sources, label, notice, analysis.confidence)
+
+
+def stream_answer(
+    question: str,
+    retriever: Retriever,
+    k: int = 5,
+    mode: str = "hybrid",
+    llm: ChatModel | None = None,
+    where: SearchFilter | None = None,
+) -> Iterator[str | Answer]:
+    """`Answerer(retriever).stream(...)`: for one-off answers (an `Engine` keeps one answerer with its caches)."""
+    return Answerer(retriever).stream(question, k, mode, llm, where)
+
+
+def answer_question(
+    question: str,
+    retriever: Retriever,
+    k: int = 5,
+    mode: str = "hybrid",
+    llm: ChatModel | None = None,
+    where: SearchFilter | None = None,
+) -> Answer:
+    """Answer `question` from the index behind `retriever`, with `[n]` citations (see the module docstring)."""
+    return Answerer(retriever).answer(question, k, mode, llm, where)
+
+
+__all__ = ["EXTRACTIVE", "Answerer", "answer_question", "stream_answer"]

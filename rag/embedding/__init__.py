@@ -1,0 +1,28 @@
+"""Text → vectors: the `Embedder` protocol, the sentence-transformers backend (bf16 where the CPU has it), the
+on-disk vector cache, the bundled multilingual-e5-small and the CPU facts that choose how to run it.
+
+May import: `rag.text`, `rag.types`, `rag.errors`.
+"""
+
+from .bundled import DEFAULT_MODEL_ID, bundled_model_path, materialise_bundled_model
+from .cache import CACHE_SCHEMA_VERSION, EmbeddingCache, embed_passages_cached
+from .cpu import native_bf16, read_cpuinfo, usable_cores
+from .protocol import Embedder
+from .st_backend import BF16_SUFFIX, SentenceTransformerEmbedder, preferred_model_spec, split_model_spec
+
+__all__ = [
+    "BF16_SUFFIX",
+    "CACHE_SCHEMA_VERSION",
+    "DEFAULT_MODEL_ID",
+    "Embedder",
+    "EmbeddingCache",
+    "SentenceTransformerEmbedder",
+    "bundled_model_path",
+    "embed_passages_cached",
+    "materialise_bundled_model",
+    "native_bf16",
+    "preferred_model_spec",
+    "read_cpuinfo",
+    "split_model_spec",
+    "usable_cores",
+]

@@ -1,0 +1,139 @@
+"""The sentence-transformers embedder (the bundled multilingual-e5-small by default), fp32 or bf16 autocast."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import EmbeddingModelError
+
+from .bundled import DEFAULT_MODEL_ID, materialise_bundled_model
+from .cpu import native_bf16
+
+log = logging.getLogger(__name__)
+
+
+BF16_SUFFIX = "+bf16"
+
+
+def split_model_spec(model: str) -> tuple[str, str]:
+    """(model id or folder, "fp32" | "bf16"): a trailing `+bf16` on the model asks for bf16 autocast."""
+    if model.endswith(BF16_SUFFIX) and len(model) > len(BF16_SUFFIX):
+        return model[: -len(BF16_SUFFIX)], "bf16"
+    return model, "fp32"
+
+
+def preferred_model_spec(model: str) -> str:
+    """`model` with `+bf16` where this CPU computes bf16 natively (faster, same retrieval quality), else as is."""
+    base, _ = split_model_spec(model)
+    return base + BF16_SUFFIX if native_bf16() else base
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model; the default is the bundled multilingual-e5-small.
+
+    E5 models get their `query: ` / `passage: ` prefixes; models that declare prompts use them.
+    A model given as `<model>+bf16` runs under CPU bf16 autocast (matmuls in bf16: about 1.7× faster where the
+    CPU has AVX512-BF16 or AMX, same retrieval quality; eval/bench_embedding.py). The name keeps the suffix, so
+    its vectors are cached and indexed apart from fp32 ones.
+    """
+
+    def __init__(self, model: str, cache_dir: Path, batch_size: int = 32, allow_download: bool | None = None):
+        self.name = model
+        model, self.precision = split_model_spec(model)
+        if self.precision == "bf16" and not native_bf16():
+            log.warning("%s: this CPU has no native bf16, so bf16 autocast will be slower than fp32", self.name)
+        self.batch_size = batch_size
+        if allow_download is None:
+            allow_download = os.environ.get("RAG_ALLOW_DOWNLOAD", "") not in ("", "0", "false")
+        if model == DEFAULT_MODEL_ID and not Path(model).exists():
+            path = str(materialise_bundled_model(Path(cache_dir)))
+        else:
+            path = model
+        self._model = _load_sentence_transformer(path, allow_download)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(get_dim())
+        prompts = getattr(self._model, "prompts", {}) or {}
+        is_e5 = "e5" in model.lower()
+        self._query_prompt = prompts.get("query") or ("query: " if is_e5 else "")
+        self._passage_prompt = prompts.get("passage") or prompts.get("document") or ("passage: " if is_e5 else "")
+        self._lock = threading.Lock()  # torch modules are not re-entrant across threads for one model
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self._model.max_seq_length)
+
+    @property
+    def query_prompt(self) -> str:
+        return self._query_prompt
+
+    @property
+    def passage_prompt(self) -> str:
+        return self._passage_prompt
+
+    def tokenizer(self):
+        return self._model.tokenizer
+
+    @property
+    def model_config(self) -> dict:
+        """The transformer's configuration (layers, hidden size, …) as a dict; empty when there is none."""
+        try:
+            return self._model[0].auto_model.config.to_dict()
+        except (AttributeError, IndexError, KeyError, TypeError):
+            return {}
+
+    def _encode(self, texts: Sequence[str], prompt: str, show_progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock, self._autocast():
+            vectors = self._model.encode(
+                list(texts),
+                prompt=prompt or None,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.precision != "bf16":
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt, False)
+
+    def encode_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self._passage_prompt, show_progress)
+
+
+def _load_sentence_transformer(path: str, allow_download: bool):
+    from sentence_transformers import SentenceTransformer
+
+    if Path(path).exists():
+        try:
+            return SentenceTransformer(path, device="cpu", local_files_only=True)
+        except Exception as exc:  # a folder that is not a model
+            raise EmbeddingModelError(f"{path} is not a usable sentence-transformers model folder ({exc})") from None
+    try:
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
+    except Exception:
+        if not allow_download:
+            raise EmbeddingModelError(
+                f"model {path!r} is not in the local cache and downloads are off: "
+                "give a local model folder, or set RAG_ALLOW_DOWNLOAD=1 on a machine with network"
+            ) from None
+    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "20")
+    try:
+        return SentenceTransformer(path, device="cpu")
+    except Exception as exc:
+        raise EmbeddingModelError(f"could not download model {path!r}: {str(exc).splitlines()[0]}") from None

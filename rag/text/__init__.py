@@ -1,0 +1,51 @@
+"""Chinese text basics: characters, the sentence splitter, the language rule, stop lists, tokens, tables.
+
+May import: nothing of `rag` but `rag.types` and `rag.errors`.
+"""
+
+from .chars import CJK, CJK_PUNCT, clean_line, count_cjk, has_cjk, squash, strip_ornament
+from .language import is_english
+from .sentences import (
+    CLOSERS,
+    SENTENCE_END,
+    SENTENCE_PUNCT,
+    display_sentence,
+    ends_sentence,
+    passage_sentences,
+    split_sentences,
+)
+from .similarity import bigrams, near_duplicate, norm, overlap
+from .stopwords import ENGLISH_STOP_WORDS, QUESTION_WORDS, STOP_WORDS
+from .tables import display_width, format_table, pad
+from .tokens import jieba_module, person_names, tokenize
+
+__all__ = [
+    "CJK",
+    "CJK_PUNCT",
+    "CLOSERS",
+    "ENGLISH_STOP_WORDS",
+    "QUESTION_WORDS",
+    "SENTENCE_END",
+    "SENTENCE_PUNCT",
+    "STOP_WORDS",
+    "bigrams",
+    "clean_line",
+    "count_cjk",
+    "display_sentence",
+    "display_width",
+    "ends_sentence",
+    "format_table",
+    "has_cjk",
+    "is_english",
+    "jieba_module",
+    "near_duplicate",
+    "norm",
+    "overlap",
+    "pad",
+    "passage_sentences",
+    "person_names",
+    "split_sentences",
+    "squash",
+    "strip_ornament",
+    "tokenize",
+]

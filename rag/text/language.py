@@ -1,0 +1,16 @@
+"""The one rule for the language of a question or a sentence."""
+
+from __future__ import annotations
+
+import re
+
+from .chars import count_cjk
+
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def is_english(text: str) -> bool:
+    """English: no Chinese at all, or Latin letters outnumber Chinese characters 3 to 1
+    ("What is the ISSN of 《中国工业和信息化》?" is English; "SU7的交付量是多少？" is Chinese)."""
+    cjk = count_cjk(text)
+    return cjk == 0 or len(_LATIN.findall(text)) >= 3 * cjk

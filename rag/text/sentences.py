@@ -1,0 +1,95 @@
+"""The one sentence splitter: sentence ends, closing quotes, spans of sentences, and sentences fit for display.
+
+`split_sentences` cuts at the end marks (closing quotes and brackets stay with their sentence) and covers the whole
+text; `passage_sentences` gives the trimmed sentences of a passage as the answerer sees them (a line broken
+mid-sentence by PDF extraction is rejoined); chunking splits at the same marks (`SENTENCE_END`, `CLOSERS`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .chars import CJK
+from .similarity import norm
+
+#: Marks that end a sentence (where the splitter cuts).
+SENTENCE_END = "。！？；…!?"
+#: Marks after which a sentence counts as finished (the end marks and the ASCII semicolon of Latin runs).
+SENTENCE_PUNCT = SENTENCE_END + ";"
+#: Closing quotes and brackets that stay with the sentence they close.
+CLOSERS = "”’」』）》】〕)\"'"
+
+# A sentence: anything up to a run of end marks, followed by any closing quotes/brackets.
+_SENTENCE = re.compile(rf"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|\n+|$)")
+
+
+def ends_sentence(text: str) -> bool:
+    """True when the text ends with sentence-final punctuation (optionally followed by closers)."""
+    stripped = text.rstrip().rstrip(CLOSERS)
+    return bool(stripped) and stripped[-1] in SENTENCE_END + ":："
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of `text`; closing quotes stay with their sentence.
+
+    Spans cover the whole text (whitespace between sentences is attached to the sentence before).
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for match in _SENTENCE.finditer(text):
+        start, end = match.span()
+        if end == start:
+            continue
+        spans.append((start, end))
+        pos = end
+    if pos < len(text):
+        spans.append((pos, len(text)))
+    merged: list[tuple[int, int]] = []  # whitespace-only pieces are folded into the sentence before
+    for start, end in spans:
+        if merged and not text[start:end].strip():
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _continues(piece: str) -> bool:
+    """A line that ends mid-sentence (PDF line break) rather than a heading or a key: value line."""
+    body = piece.strip()
+    if not body or body[-1] in SENTENCE_PUNCT + CLOSERS + ":：":
+        return False
+    return body[-1] in "，、（《“(" or (("，" in body or "、" in body) and len(body) >= 12)
+
+
+def passage_sentences(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
+    """Trimmed character spans of the sentences of `text` (a line broken mid-sentence is rejoined)."""
+    pieces = split_sentences(text)
+    merged: list[list[int]] = []
+    joining = False
+    for start, end in pieces:
+        if joining and merged and end - merged[-1][0] <= max_chars:
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+        piece = text[start:end]
+        joining = piece.endswith("\n") and _continues(piece)
+    spans = []
+    for start, end in merged:
+        chunk = text[start:end]
+        lead = len(chunk) - len(chunk.lstrip())
+        trail = len(chunk) - len(chunk.rstrip())
+        s, e = start + lead, end - trail
+        if e > s and len(norm(text[s:e])) >= 2:
+            spans.append((s, e))
+    return spans
+
+
+def display_sentence(sentence: str) -> str:
+    """A sentence for an answer text: line breaks removed (between Chinese) or made spaces, an end mark added."""
+    out = re.sub(rf"(?<=[{CJK}，、：；（《“])\s*\n\s*(?=[{CJK}])", "", sentence.strip())
+    out = re.sub(r"\s*\n\s*", " ", out)
+    if out.endswith(("；", ";", "，", ",")):
+        out = out[:-1] + "。"
+    elif out and out[-1] not in SENTENCE_PUNCT + CLOSERS + ":：":
+        out += "。"
+    return out
