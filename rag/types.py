@@ -62,6 +62,11 @@ class Document:
     def is_article(self) -> bool:
         return self.kind in ARTICLE_KINDS
 
+    def label(self) -> str:
+        """The one-line source label used everywhere: 《title》｜section｜authors｜P page."""
+        parts = [f"《{self.title}》", self.section or "", " ".join(self.authors), f"P{self.page}" if self.page else ""]
+        return "｜".join(p for p in parts if p)
+
     def meta(self) -> dict[str, Any]:
         """JSON-friendly metadata (everything but the text)."""
         data = asdict(self)

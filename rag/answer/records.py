@@ -48,10 +48,8 @@ class Source:
         }
 
     def label(self) -> str:
-        """A one-line human label: 《title》｜section｜authors｜P page."""
-        doc = self.document
-        parts = [f"《{doc.title}》", doc.section or "", " ".join(doc.authors), f"P{doc.page}" if doc.page else ""]
-        return "｜".join(p for p in parts if p)
+        """The source's document label (`Document.label`)."""
+        return self.document.label()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -107,10 +107,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("no passages matched")
     for h in hits:
         doc = h.document
-        where = " · ".join(
-            x for x in [doc.section or doc.kind, " ".join(doc.authors), f"P{doc.page}" if doc.page else ""] if x
-        )
-        print(shown(f"[{h.rank}] {doc.title}  ({where})  score={h.score:.4f}"))
+        print(shown(f"[{h.rank}] {doc.label()}  score={h.score:.4f}"))
         print("    " + shown(h.chunk.text).replace("\n", "\n    "))
     return EXIT_OK
 
@@ -135,13 +132,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(shown(result.text))
     print()
     for source in result.sources:
-        doc = source.document
-        print(
-            shown(
-                f"[{source.n}] {doc.title} — {' '.join(doc.authors)} {doc.section or ''} "
-                f"{'P' + str(doc.page) if doc.page else ''} (chunk {source.chunk.id})"
-            )
-        )
+        print(shown(f"[{source.n}] {source.label()}  (chunk {source.chunk.id})"))
     return EXIT_OK
 
 
