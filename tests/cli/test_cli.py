@@ -43,7 +43,7 @@ def test_search_builds_the_index_on_first_use_and_prints_passages(env, capsys):
     assert main(["search", "昆仑万维天工3.0有多少参数", "--mode", "bm25", "-k", "2"]) == 0
     out = capsys.readouterr()
     assert "built the index" in out.err
-    assert "[1] 昆仑万维：转型大模型" in out.out
+    assert "[1] 《昆仑万维：转型大模型》" in out.out
 
 
 @pytest.mark.parametrize(
