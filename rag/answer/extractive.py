@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 
 from rag.index import ChunkStore
-from rag.text import SENTENCE_PUNCT, display_sentence, near_duplicate, passage_sentences, squash
+from rag.text import SENTENCE_PUNCT, display_sentence, near_duplicate, passage_sentences, squash, strip_speaker
 from rag.types import Hit
 
 from .context import AnswerContext
@@ -183,6 +183,6 @@ def extractive_answer(
     if context.store is not None:
         chosen += _continuation(analysis, chosen, sources, context.store, config)
     citations = [Citation(c.n, c.hit.chunk.id, c.text, (c.start, c.end)) for c in chosen]
-    body = "".join(f"{display_sentence(c.text)}[{c.n}]" for c in chosen)
+    body = "".join(f"{display_sentence(strip_speaker(c.text, c.hit.document.authors))}[{c.n}]" for c in chosen)
     text = f"{ENGLISH_NOTE}\n{body}" if english else body
     return Answer(question, text, False, citations, sources, EXTRACTIVE, None, analysis.confidence)

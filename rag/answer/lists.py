@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.index import ChunkStore
-from rag.text import passage_sentences, squash
+from rag.text import passage_sentences, squash, strip_speaker
 from rag.types import Chunk, Document, Hit
 
 from .records import Citation, Source
@@ -167,8 +167,8 @@ def list_answer(doc: Document, group: Group, hits: Sequence[Hit], store: ChunkSt
         )
         citations.append(Citation(source.n, chunk.id, chunk.text[s:e], (s, e)))
         if position == 0:  # the lead: quoted whole, it says what the list is
-            lines.append(f"{' '.join(chunk.text[s:e].split())}[{source.n}]")
+            lines.append(f"{' '.join(strip_speaker(chunk.text[s:e], doc.authors).split())}[{source.n}]")
             continue
         label = f"{position}. " if group.kind == "headings" else ""
-        lines.append(f"{label}{_short(chunk.text[s:e])}[{source.n}]")
+        lines.append(f"{label}{_short(strip_speaker(chunk.text[s:e], doc.authors))}[{source.n}]")
     return ListAnswer(lines, citations, added)

@@ -102,3 +102,20 @@ def test_no_group_when_the_count_differs_or_the_topic_is_elsewhere():
     hits = [Hit(1, 1.0, chunks[0], doc)]
     assert choose_group("提出了哪五条建议？", {"战略转型": 1.0}, hits, AnswerSettings()) is None
     assert choose_group("有哪些建议？", {"骗补": 1.0, "电池": 1.0}, hits, AnswerSettings()) is None
+
+
+def test_a_speaker_label_of_the_interview_is_left_out_of_the_answer_line():
+    from rag.text import strip_speaker
+
+    assert strip_speaker("苗圩：第一类是有牌无车。", ["苗圩", "曾纯"]) == "第一类是有牌无车。"
+    assert strip_speaker("主要包括：甲、乙。", ["苗圩"]) == "主要包括：甲、乙。"  # not a speaker
+
+
+def test_an_address_is_an_answer_only_to_a_question_that_asks_for_one():
+    from rag.answer import analyse
+    from rag.types import Chunk, Document, Hit
+
+    doc = Document("杂志信息", "编辑部设在北京海淀区，联系见www.example.com。编辑部设在北京海淀区。", kind="article")
+    hit = Hit(1, 1.0, Chunk(doc.id, doc.text, 0, len(doc.text)), doc)
+    assert "www" not in analyse("编辑部设在哪里？", [hit]).ranked[0].text
+    assert "www" in analyse("编辑部的网址是什么？", [hit]).ranked[0].text
