@@ -45,6 +45,9 @@ class ListStore:
     def document_of(self, chunk):
         return self.documents[chunk.doc_id]
 
+    def chunks_of(self, doc_id):
+        return [c for c in self.chunks if c.doc_id == doc_id]
+
     def row_of(self, chunk_id):
         return next((i for i, c in enumerate(self.chunks) if c.id == chunk_id), None)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.embedding import Embedder
 from rag.index import ChunkStore
-from rag.types import Chunk
+from rag.types import Chunk, Document
 
+from .structure import Group, document_groups
 from .vectors import SentenceVectors
 
 
@@ -20,6 +22,15 @@ class AnswerContext:
     embedder: Embedder | None
     store: ChunkStore | None = None
     vectors: SentenceVectors | None = field(default=None)
+    _groups: dict[str, list[Group]] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def groups(self, doc: Document) -> list[Group]:
+        """The enumerations and heading lists of `doc` (found once per document)."""
+        with self._lock:
+            if doc.id not in self._groups:
+                self._groups[doc.id] = document_groups(doc.text)
+            return self._groups[doc.id]
 
     def __post_init__(self) -> None:
         if self.vectors is None and self.embedder is not None:

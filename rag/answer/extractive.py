@@ -9,12 +9,13 @@ import re
 from collections.abc import Sequence
 
 from rag.index import ChunkStore
-from rag.text import SENTENCE_PUNCT, display_sentence, near_duplicate, passage_sentences
+from rag.text import SENTENCE_PUNCT, display_sentence, near_duplicate, passage_sentences, squash, strip_speaker
 from rag.types import Hit
 
 from .context import AnswerContext
+from .lists import ListAnswer, asks_for_many, choose_group, list_answer
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
-from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse
+from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
 
 _COUNT_LEAD = re.compile(
     r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
@@ -142,6 +143,19 @@ def _continuation(
     return out
 
 
+def _as_list(
+    question: str, hits: Sequence[Hit], context: AnswerContext, config: AnswerSettings, analysis: Analysis
+) -> ListAnswer | None:
+    """The answer as a list when the question asks for several things and an article lists them."""
+    if not asks_for_many(question):
+        return None
+    texts = (
+        context.store.df_texts() if context.store is not None else [squash(h.chunk.indexed_text).lower() for h in hits]
+    )
+    picked = choose_group(question, term_weights(analysis.info.terms, texts), hits, config, context.groups)
+    return list_answer(*picked, hits, context.store) if picked else None
+
+
 def extractive_answer(
     question: str,
     hits: Sequence[Hit],
@@ -158,10 +172,17 @@ def extractive_answer(
     english = analysis.info.english
     if not analysis.ranked or analysis.confidence < threshold:
         return abstention(question, english, sources, analysis.confidence)
+    listed = _as_list(question, hits, context, config, analysis)
+    if listed is not None:
+        body = "\n".join(listed.lines)
+        text = f"{ENGLISH_NOTE}\n{body}" if english else body
+        return Answer(
+            question, text, False, listed.citations, sources + listed.sources, EXTRACTIVE, None, analysis.confidence
+        )
     chosen = select_sentences(analysis, config)
     if context.store is not None:
         chosen += _continuation(analysis, chosen, sources, context.store, config)
     citations = [Citation(c.n, c.hit.chunk.id, c.text, (c.start, c.end)) for c in chosen]
-    body = "".join(f"{display_sentence(c.text)}[{c.n}]" for c in chosen)
+    body = "".join(f"{display_sentence(strip_speaker(c.text, c.hit.document.authors))}[{c.n}]" for c in chosen)
     text = f"{ENGLISH_NOTE}\n{body}" if english else body
     return Answer(question, text, False, citations, sources, EXTRACTIVE, None, analysis.confidence)

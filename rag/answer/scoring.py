@@ -47,6 +47,7 @@ class AnswerSettings:
     w_title: float = 0.1  # bonus for sentences of the article the question names by its 《title》
     w_defines: float = 0.15  # bonus for "X是指……" when the question asks what X means
     w_byline: float = 0.15  # bonus for an author line ("李玉娟 和君咨询师") when the question asks about an author
+    w_contact: float = 0.2  # penalty for an e-mail/web address when the question does not ask for one
     embed_chars: int = 120  # sentences are cut to this length for embedding
     # Cosine ranges mapped to 0–1 in the confidence (calibrated for the bundled multilingual-e5-small; other
     # embedders should be re-calibrated with `abstention_tradeoff`). English questions score lower cosines
@@ -103,6 +104,12 @@ INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 
+
+#: An e-mail or web address, and the questions that ask for one.
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.", re.IGNORECASE)
+_CONTACT_QUESTION = re.compile(
+    r"邮箱|邮件|网址|网站|链接|联系|电话|e-?mail|website|web site|url|contact|phone", re.IGNORECASE
+)
 
 #: A sentence that is itself a question (a heading, a rhetorical question).
 _ASKS = re.compile(r"[？?][”’」』\"')）]*\s*$")
@@ -169,6 +176,7 @@ class _Reading:
     weights: dict[str, float]
     present_w: float
     asks_author: bool
+    asks_contact: bool = False
 
 
 def _read_question(question: str, hits: Sequence[Hit], context: AnswerContext, translated: str | None) -> _Reading:
@@ -192,7 +200,8 @@ def _read_question(question: str, hits: Sequence[Hit], context: AnswerContext, t
     author_names = {a for h in hits for a in h.document.authors if len(a) >= 2}
     asks_about = bool(info.kinds & {"org", "person"} or re.search(r"身份|单位|机构|任职|任教|来自|作者", question))
     asks_author = asks_about and ("作者" in question or bool(named_docs) or any(a in question for a in author_names))
-    return _Reading(info, content_question, named_docs, weights, present_w, asks_author)
+    asks_contact = bool(_CONTACT_QUESTION.search(question))
+    return _Reading(info, content_question, named_docs, weights, present_w, asks_author, asks_contact)
 
 
 def _score_lexically(cands: list[ScoredSentence], reading: _Reading, config: AnswerSettings) -> None:
@@ -224,13 +233,15 @@ def _score_lexically(cands: list[ScoredSentence], reading: _Reading, config: Ans
             config.w_lexical * c.lexical
             + config.w_kind * c.kind
             + config.w_rank * c.prior
-            - _penalty(c, config)
+            - _penalty(c, config, reading)
             + _bonus(c, reading, config)
         )
 
 
-def _penalty(c: ScoredSentence, config: AnswerSettings) -> float:
+def _penalty(c: ScoredSentence, config: AnswerSettings, reading: _Reading) -> float:
     penalty = 0.05 if len(norm(c.text)) < 6 else 0.0
+    if not reading.asks_contact and _CONTACT.search(c.text):
+        penalty += config.w_contact  # an e-mail address or a web address answers only a question that asks for one
     penalty += 0.05 if not has_cjk(c.text) else 0.0  # cover lines, English mastheads
     penalty += 0.05 if c.hit.document.kind in ("toc", "cover", "advert") else 0.0  # titles, the magazine's name
     penalty += 0.05 if _ASKS.search(c.text) else 0.0  # a question ("选择三：……还是……？") does not answer one

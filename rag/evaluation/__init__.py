@@ -4,7 +4,15 @@ metrics (evidence, citations, abstention), feedback → dataset lines, and repor
 May import: `rag.engine` and everything below it.
 """
 
-from .answers import abstention_tradeoff, choose_threshold, citations_valid, contains_evidence, evaluate_answers
+from .answers import (
+    abstention_tradeoff,
+    answered_in_english,
+    choose_threshold,
+    citations_valid,
+    contains_evidence,
+    evaluate_answers,
+    key_points_found,
+)
 from .baseline import BaselineSearch
 from .dataset import EvalQuestion, development_set, is_relevant, load_dataset
 from .feedback import (
@@ -51,6 +59,7 @@ __all__ = [
     "ModeResult",
     "PassageSearch",
     "abstention_tradeoff",
+    "answered_in_english",
     "answer_rows",
     "append_feedback",
     "choose_threshold",
@@ -69,6 +78,7 @@ __all__ = [
     "feedback_path",
     "feedback_record",
     "is_relevant",
+    "key_points_found",
     "latest_ratings",
     "load_dataset",
     "metrics_rows",

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from rag.answer import EXTRACTIVE, Answer, Answerer, ChatModel
-from rag.text import bigrams, overlap, squash
+from rag.answer import ENGLISH_NOTE, EXTRACTIVE, MARKER, Answer, Answerer, ChatModel
+from rag.text import bigrams, is_english, overlap, squash
 
 from .dataset import EvalQuestion
 
@@ -85,6 +85,20 @@ def citations_valid(answer: Answer) -> bool:
     )
 
 
+def key_points_found(answer: Answer, key_points: Iterable[str]) -> list[str]:
+    """The key points an answer contains verbatim (whitespace ignored), in its text or in a quote it cites."""
+    if answer.abstained:
+        return []
+    whole = squash(answer.text + "\n" + "\n".join(c.quote for c in answer.citations))
+    return [k for k in key_points if squash(k) and squash(k) in whole]
+
+
+def answered_in_english(answer: Answer) -> bool:
+    """The answer's own words are English (its `[n]` markers and the fixed note about Chinese quotes left out)."""
+    text = MARKER.sub("", answer.text.replace(ENGLISH_NOTE, ""))
+    return bool(text.strip()) and is_english(text)
+
+
 def _cited_evidence(answer: Answer, evidence: Sequence[str]) -> tuple[bool, int, int]:
     """(a cited passage holds the evidence, citations, citations whose passage holds the evidence)."""
     by_n = {s.n: s for s in answer.sources}
@@ -92,9 +106,10 @@ def _cited_evidence(answer: Answer, evidence: Sequence[str]) -> tuple[bool, int,
     return any(good), len(good), sum(good)
 
 
-def _score_one(q: EvalQuestion, answer: Answer, seconds: float) -> dict[str, Any]:
+def _score_one(q: EvalQuestion, answer: Answer, seconds: float, first_text: float) -> dict[str, Any]:
     has_ev, cited, cited_ok = _cited_evidence(answer, q.answers)
-    return {
+    found = key_points_found(answer, q.key_points)
+    row: dict[str, Any] = {
         "answer": answer.text,
         "abstained": answer.abstained,
         "confidence": round(answer.confidence, 4),
@@ -107,11 +122,38 @@ def _score_one(q: EvalQuestion, answer: Answer, seconds: float) -> dict[str, Any
         "answerer": answer.answerer,
         "notice": answer.notice,
         "seconds": round(seconds, 3),
+        "first_text_seconds": round(first_text, 3),
+        "citation_quotes": answer.to_json()["citations"],
     }
+    if q.key_points:
+        row |= {
+            "key_points_found": found,
+            "key_point_recall": len(found) / len(q.key_points),
+            "complete": len(found) >= q.min_points,
+        }
+    if q.english:
+        row["answered_in_english"] = answered_in_english(answer)
+    return row
 
 
 def _share(values: Sequence[bool | int], total: int) -> float:
     return sum(values) / total if total else math.nan
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else math.nan
+
+
+def _completeness(questions: Sequence[EvalQuestion], rows: Mapping[str, dict[str, Any]]) -> dict[str, float]:
+    """Key-point recall and complete answers over questions with key points; English answers to English questions."""
+    with_points = [rows[q.id] for q in questions if q.key_points]
+    english = [rows[q.id] for q in questions if q.english]
+    return {
+        "key_point_recall": _mean([r["key_point_recall"] for r in with_points]),
+        "complete_answers": _share([r["complete"] for r in with_points], len(with_points)),
+        "english_answers_to_english_questions": _share([r["answered_in_english"] for r in english], len(english)),
+        "first_text_median_s": statistics.median(r["first_text_seconds"] for r in rows.values()) if rows else math.nan,
+    }
 
 
 def _summary(
@@ -138,8 +180,26 @@ def _summary(
         "false_abstain_answerable": _share([r["abstained"] for r in answerable], n_ans),
         "latency_median_s": statistics.median(seconds) if seconds else math.nan,
         "latency_p90_s": float(np.percentile(seconds, 90)) if seconds else math.nan,
+        **_completeness(questions, rows),
         "thresholds": abstention_tradeoff(labelled, [rows[q.id]["confidence_raw"] for q in questions]),
     }
+
+
+def _timed_answer(
+    answerer: Answerer, question: str, k: int, mode: str, llm: ChatModel | None
+) -> tuple[Answer, float, float]:
+    """(the answer, seconds to its first piece of text, seconds in all), from the answer stream."""
+    t0 = time.perf_counter()
+    first, final = None, None
+    for piece in answerer.stream(question, k, mode, llm):
+        if first is None:
+            first = time.perf_counter() - t0
+        if isinstance(piece, Answer):
+            final = piece
+    total = time.perf_counter() - t0
+    if final is None:  # the stream always ends with an Answer; a broken one is an error, not a zero score
+        raise RuntimeError(f"the answer stream for {question!r} ended without an answer")
+    return final, first if first is not None else total, total
 
 
 def evaluate_answers(
@@ -157,10 +217,9 @@ def evaluate_answers(
     rows: dict[str, dict[str, Any]] = {}
     seconds: list[float] = []
     for q in questions:
-        t0 = time.perf_counter()
-        answer = answerer.answer(q.question, k, mode, llm)
-        seconds.append(time.perf_counter() - t0)
-        rows[q.id] = _score_one(q, answer, seconds[-1]) | {"confidence_raw": answer.confidence}
+        answer, first_text, total = _timed_answer(answerer, q.question, k, mode, llm)
+        seconds.append(total)
+        rows[q.id] = _score_one(q, answer, total, first_text) | {"confidence_raw": answer.confidence}
         if tick:
             tick()
     summary = _summary(questions, rows, seconds, llm.label if llm else EXTRACTIVE, answerer.settings.threshold)

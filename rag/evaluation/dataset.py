@@ -19,12 +19,17 @@ def development_set() -> Path:
 
 @dataclass(frozen=True)
 class EvalQuestion:
+    """One question: verbatim evidence strings (`answers`) and, for questions that need a complete answer, the
+    `key_points` such an answer contains (at least `min_points` of them)."""
+
     id: str
     question: str
     answers: tuple[str, ...]
     answerable: bool = True
     kind: str | None = None
     line: int = 0
+    key_points: tuple[str, ...] = ()
+    min_points: int = 0
 
     @property
     def english(self) -> bool:
@@ -55,7 +60,15 @@ def _check_row(row: object, seen: set[str], corpus: str | None) -> str | None:
             return message
     if answerable and not answers:
         return "an answerable question needs at least one evidence string"
-    absent = [a for a in answers if squash(a) not in corpus] if corpus is not None else []
+    key_points = row.get("key_points", [])
+    if not isinstance(key_points, list) or not all(isinstance(k, str) and k.strip() for k in key_points):
+        return "key_points must be a list of non-empty strings"
+    min_points = row.get("min_points", len(key_points))
+    if key_points and (
+        isinstance(min_points, bool) or not isinstance(min_points, int) or not 1 <= min_points <= len(key_points)
+    ):
+        return f"min_points must be a whole number from 1 to {len(key_points)} (the number of key points)"
+    absent = [a for a in (*answers, *key_points) if squash(a) not in corpus] if corpus is not None else []
     return f"evidence {absent[0]!r} occurs nowhere in the corpus" if absent else None
 
 
@@ -84,6 +97,7 @@ def load_dataset(path: Path, corpus_texts: Iterable[str] | None = None) -> list[
         if problem:
             problems.append(f"line {n}: {problem}")
             continue
+        key_points = tuple(row.get("key_points", []))
         questions.append(
             EvalQuestion(
                 row["id"],
@@ -92,6 +106,8 @@ def load_dataset(path: Path, corpus_texts: Iterable[str] | None = None) -> list[
                 row.get("answerable", True),
                 row.get("kind"),
                 n,
+                key_points,
+                row.get("min_points", len(key_points)) if key_points else 0,
             )
         )
     if problems:

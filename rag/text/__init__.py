@@ -13,6 +13,7 @@ from .sentences import (
     ends_sentence,
     passage_sentences,
     split_sentences,
+    strip_speaker,
 )
 from .similarity import bigrams, near_duplicate, norm, overlap
 from .stopwords import ENGLISH_STOP_WORDS, QUESTION_WORDS, STOP_WORDS
@@ -47,5 +48,6 @@ __all__ = [
     "split_sentences",
     "squash",
     "strip_ornament",
+    "strip_speaker",
     "tokenize",
 ]

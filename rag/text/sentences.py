@@ -8,6 +8,7 @@ mid-sentence by PDF extraction is rejoined); chunking splits at the same marks (
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .chars import CJK
 from .similarity import norm
@@ -93,3 +94,12 @@ def display_sentence(sentence: str) -> str:
     elif out and out[-1] not in SENTENCE_PUNCT + CLOSERS + ":：":
         out += "。"
     return out
+
+
+def strip_speaker(sentence: str, speakers: Sequence[str]) -> str:
+    """`sentence` without a leading speaker label ("苗圩：……") naming one of `speakers` (an interview's voices)."""
+    text = sentence.lstrip()
+    for name in speakers:
+        if name and text.startswith(name) and text[len(name) : len(name) + 1] in (":", "："):
+            return text[len(name) + 1 :].lstrip()
+    return sentence

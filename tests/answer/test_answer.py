@@ -465,13 +465,11 @@ def test_tradeoff_and_threshold_choice():
 
 
 def test_evaluate_answers_reports_one_pass(seeds):
-    class Q:
-        def __init__(self, id, question, answers, answerable):
-            self.id, self.question, self.answers, self.answerable = id, question, answers, answerable
+    from rag.evaluation import EvalQuestion
 
     questions = [
-        Q("q1", "GPT-3有多少个参数？", ["1700亿个参数"], True),
-        Q("q2", "小米SU7上市后首月交付了多少辆？", [], False),
+        EvalQuestion("q1", "GPT-3有多少个参数？", ("1700亿个参数",), True, key_points=("1700亿个参数",), min_points=1),
+        EvalQuestion("q2", "小米SU7上市后首月交付了多少辆？", (), False),
     ]
     ticks = []
     result = evaluate_answers(questions, Answerer(seeds), tick=lambda: ticks.append(1))
@@ -482,6 +480,10 @@ def test_evaluate_answers_reports_one_pass(seeds):
     assert summary["citations_valid"] == 1.0
     assert len(summary["thresholds"]) == 21
     assert result["per_question"]["q1"]["correct"] and result["per_question"]["q2"]["abstained"]
+    assert summary["key_point_recall"] == 1.0 and summary["complete_answers"] == 1.0
+    q1 = result["per_question"]["q1"]
+    assert q1["key_points_found"] == ["1700亿个参数"] and q1["citation_quotes"][0]["quote"]
+    assert 0 < q1["first_text_seconds"] <= q1["seconds"]
 
 
 # ---------------------------------------------------------------- citation checker

@@ -28,6 +28,13 @@ class ChunkStoreContract:
             assert store.document_of(chunk).id == chunk.doc_id
         assert store.row_of("no such chunk") is None
 
+    def test_chunks_of_a_document_are_its_chunks_in_order(self, store):
+        for doc_id in store.documents:
+            mine = store.chunks_of(doc_id)
+            assert mine and all(c.doc_id == doc_id for c in mine)
+            assert [c.start for c in mine] == sorted(c.start for c in mine)
+        assert sum(len(store.chunks_of(d)) for d in store.documents) == len(store.chunks)
+
     def test_next_chunk_stays_inside_its_document(self, store):
         for chunk in store.chunks:
             nxt = store.next_chunk(chunk)

@@ -1,0 +1,174 @@
+"""Answers that are lists: for a question that asks for several things (which kinds, how, why, what measures),
+the enumeration or heading list of the retrieved article that the question is about, item by item, in document
+order, each item a short line with its `[n]` (`rag.answer.structure` finds the groups).
+
+A group is chosen only when a retrieved passage overlaps it, the question's topic terms cover enough of its lead
+and items, and a count the question names ("哪四类", "three ways") equals its number of items.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.index import ChunkStore
+from rag.text import passage_sentences, squash, strip_speaker
+from rag.types import Chunk, Document, Hit
+
+from .records import Citation, Source
+from .scoring import AnswerSettings
+from .structure import Group, document_groups
+
+#: Questions that want several things: which kinds/aspects, how, why, what measures (Chinese and English).
+_MANY = re.compile(
+    r"哪些|哪几|有哪|哪[两二三四五六七八九十]|几[类条点种个项方大步]|[两二三四五六七八九十\d]+[类条点种项大步]|"
+    r"方面|如何|怎样|怎么|为什么|为何|原因|措施|举措|路径|对策|建议|策略|途径|做法|分别|包括|"
+    r"\b(?:what (?:are|were)|how (?:does|do|did|can|could|should|would|will|is|are|was|were|to)|why|ways?|"
+    r"measures|steps|kinds|types|categories|aspects|reasons|recommendations|strategies|list)\b",
+    re.IGNORECASE,
+)
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)} | {"两": 2}
+_EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_COUNT_ZH = re.compile(r"([两二三四五六七八九十\d]+)\s*(?:类|条|点|种|个方面|方面|项|大|步|层|种|个)")
+_COUNT_EN = re.compile(
+    r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:\w+\s+)?(?:kinds|types|ways|"
+    r"categories|aspects|measures|steps|points|reasons|paths|routes|pillars|beams|strategies|"
+    r"recommendations|areas|problems|risks|challenges|forms|things|factors)\b",
+    re.IGNORECASE,
+)
+_ORDINAL_HEAD = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,4}[:：])?(?:[一二三四五六七八九十]是|其[一二三四五六七八九十]|第[一二三四五六七八九十][^，,：:]{0,5}|"
+    r"首先是?|其次是?|再次是?|最后是?|[（(][一二三四五六七八九十][)）]|[一二三四五六七八九十]、|[①-⑩]|\d[.、])[，,：:]?"
+)
+LEAD_DISTANCE = 200  # a sentence this close before the first item leads into the list and is quoted with it
+MIN_COVERAGE = 0.5  # share of the question's topic-term weight the group's text must hold
+SHORT_ITEM = 40  # an item longer than this is shown up to its first comma or colon
+
+
+def asks_for_many(question: str) -> bool:
+    """True when the question wants several things (a list, a how or a why), in Chinese or English."""
+    return bool(_MANY.search(question))
+
+
+def asked_count(question: str) -> int | None:
+    """The number of items the question names ("哪四类" → 4, "three ways" → 3), if any."""
+    if m := _COUNT_ZH.search(question):
+        raw = m.group(1)
+        if raw.isdigit():
+            return int(raw)
+        if len(raw) == 1:
+            return _CN_DIGITS.get(raw)
+        return None
+    if m := _COUNT_EN.search(question):
+        word = m.group(1).lower()
+        return int(word) if word.isdigit() else _EN_NUMBERS.get(word)
+    return None
+
+
+@dataclass(frozen=True)
+class ListAnswer:
+    """The chosen group's lines and citations, and the sources added for items outside the retrieved passages."""
+
+    lines: list[str]
+    citations: list[Citation]
+    sources: list[Source]
+
+
+def _coverage(weights: dict[str, float], text: str) -> float:
+    total = sum(weights.values())
+    low = squash(text).lower()
+    return sum(w for t, w in weights.items() if t in low) / total if total else 0.0
+
+
+def _candidates(
+    hits: Sequence[Hit], max_hits: int, groups: Callable[[Document], list[Group]]
+) -> list[tuple[int, Document, Group]]:
+    found, seen = [], set()
+    for rank, hit in enumerate(hits[:max_hits], 1):
+        doc = hit.document
+        if not doc.is_article:
+            continue
+        for group in groups(doc):
+            key = (doc.id, group.items[0])
+            if key not in seen and group.start < hit.chunk.end and hit.chunk.start < group.end:
+                seen.add(key)
+                found.append((rank, doc, group))
+    return found
+
+
+def choose_group(
+    question: str,
+    weights: dict[str, float],
+    hits: Sequence[Hit],
+    config: AnswerSettings,
+    groups: Callable[[Document], list[Group]] = lambda doc: document_groups(doc.text),
+) -> tuple[Document, Group] | None:
+    """The enumeration or heading list a retrieved passage overlaps that best covers the question's topic terms
+    (`weights`: term → IDF weight); `groups` gives a document's groups (cached by the caller)."""
+    count = asked_count(question)
+    best, best_score = None, 0.0
+    for rank, doc, group in _candidates(hits, config.max_hits, groups):
+        if count is not None and count != len(group.items):
+            continue
+        spans = ([group.lead] if group.lead else []) + list(group.items)
+        body = "\n".join(doc.text[s:e] for s, e in spans)
+        context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"
+        score = _coverage(weights, body) + 0.3 * _coverage(weights, context) - 0.02 * rank
+        if score > best_score:
+            best, best_score = (doc, group), score
+    return best if best is not None and best_score >= MIN_COVERAGE else None
+
+
+def _chunk_at(chunks: Sequence[Chunk], start: int, end: int) -> Chunk | None:
+    """The chunk that holds document offset `start` and the most of `[start, end)` (chunks overlap)."""
+    holding = [c for c in chunks if c.start <= start < c.end]
+    return max(holding, key=lambda c: (min(end, c.end), -c.start), default=None)
+
+
+def _short(sentence: str) -> str:
+    """An item for its answer line: whole when short, else up to the first comma or colon after its ordinal and at
+    least four characters of content ("第二条路径是，采用UGC平台模式，即……" → "第二条路径是，采用UGC平台模式")."""
+    text = " ".join(sentence.split())
+    if len(text) <= SHORT_ITEM:
+        return text.rstrip("。；;，,")
+    head = _ORDINAL_HEAD.match(text)
+    begin = head.end() if head else 0
+    cuts = [m.start() for m in re.finditer(r"[，,：:。；]", text) if m.start() >= begin + 4]
+    return text[: cuts[0]] if cuts else text[:SHORT_ITEM]
+
+
+def list_answer(doc: Document, group: Group, hits: Sequence[Hit], store: ChunkStore | None) -> ListAnswer | None:
+    """The group's items as lines with citations (a close lead sentence first); items in passages that were not
+    retrieved add those passages as sources. An item longer than the rest of its passage is cited for the part the
+    passage holds. None when an item cannot be cited (no passage holds its start)."""
+    sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
+    by_chunk = {s.chunk.id: s for s in sources}
+    chunks = store.chunks_of(doc.id) if store is not None else [h.chunk for h in hits if h.document.id == doc.id]
+    lines, citations, added = [], [], []
+    spans = list(group.items)
+    lead = group.lead
+    if group.kind == "enumeration" and lead and 0 <= group.items[0][0] - lead[1] <= LEAD_DISTANCE:
+        spans.insert(0, lead)
+    for position, (start, end) in enumerate(spans, 1 - (len(spans) - len(group.items))):
+        chunk = _chunk_at(chunks, start, end)
+        if chunk is None:
+            if position == 0:
+                continue  # a lead no passage holds is left out; the list stands on its own
+            return None
+        source = by_chunk.get(chunk.id)
+        if source is None:
+            source = Source(len(sources) + len(added) + 1, chunk, doc, 0.0)
+            by_chunk[chunk.id] = source
+            added.append(source)
+        s, e = next(
+            ((a, b) for a, b in passage_sentences(chunk.text) if a <= start - chunk.start < b),
+            (start - chunk.start, end - chunk.start),
+        )
+        citations.append(Citation(source.n, chunk.id, chunk.text[s:e], (s, e)))
+        if position == 0:  # the lead: quoted whole, it says what the list is
+            lines.append(f"{' '.join(strip_speaker(chunk.text[s:e], doc.authors).split())}[{source.n}]")
+            continue
+        label = f"{position}. " if group.kind == "headings" else ""
+        lines.append(f"{label}{_short(strip_speaker(chunk.text[s:e], doc.authors))}[{source.n}]")
+    return ListAnswer(lines, citations, added)

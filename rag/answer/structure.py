@@ -1,0 +1,149 @@
+"""The structure of an article that answers "which/how/why" questions: enumerations and lists of headings.
+
+An enumeration is a run of sentences that open with consecutive ordinals of one family — 一是/二是, 其一/其二,
+第一类/第二类, 首先/其次/最后, （一）/（二）, 一、/二、, ①/②, 1./2. — each item a sentence of the document (a speaker
+label such as "苗圩：" may precede the ordinal). A heading list is a run of at least three heading lines (short,
+no closing punctuation) that share a two-character ending or opening, such as "……，筑牢技术创新之梁" /
+"……，筑牢产业协同之梁". Each group keeps the sentence or heading that leads into it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text import SENTENCE_PUNCT, split_sentences
+
+_NUMERALS = "一二三四五六七八九十"
+_SPEAKER = re.compile(r"^\s*[\u4e00-\u9fff]{2,4}[:：]\s*")
+_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
+    ("是", re.compile(rf"^([{_NUMERALS}])是")),
+    ("其", re.compile(rf"^其([{_NUMERALS}])(?=[，,、是：:])")),
+    ("第", re.compile(rf"^第([{_NUMERALS}])(?:类|条|点|个|种|步|是|，|,|：|:|阶段|方面|层次)")),
+    ("括", re.compile(rf"^[（(]([{_NUMERALS}])[)）]")),
+    ("顿", re.compile(rf"^([{_NUMERALS}])、")),
+    ("圈", re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩])")),
+    ("数", re.compile(r"^([1-9])[.、．](?!\d)")),
+]
+_SEQUENCE = {"首先": 1, "其次": 2, "再次": 3, "最后": 99}
+_MAX_GAP = 1500  # characters between two items of one enumeration
+MAX_HEADING_CHARS = 30
+MAX_SIBLINGS = 6
+
+
+@dataclass(frozen=True)
+class Group:
+    """Items of one enumeration or heading list: character spans in the document text, in order."""
+
+    items: tuple[tuple[int, int], ...]
+    lead: tuple[int, int] | None
+    kind: str  # "enumeration" | "headings"
+
+    @property
+    def start(self) -> int:
+        return (self.lead or self.items[0])[0]
+
+    @property
+    def end(self) -> int:
+        return self.items[-1][1]
+
+
+def _ordinal(sentence: str) -> tuple[str, int] | None:
+    """(family, position) when `sentence` opens with an ordinal."""
+    text = _SPEAKER.sub("", sentence.lstrip())
+    for word, position in _SEQUENCE.items():
+        if text.startswith(word):
+            return "序", position
+    for family, pattern in _FAMILIES:
+        if m := pattern.match(text):
+            mark = m.group(1)
+            position = (_NUMERALS.index(mark) + 1) if mark in _NUMERALS else "①②③④⑤⑥⑦⑧⑨⑩".find(mark) + 1 or int(mark)
+            return family, position
+    return None
+
+
+def _follows(previous: int, current: int, family: str) -> bool:
+    if family == "序":
+        return current == previous + 1 or (current == 99 and previous >= 1)
+    return current == previous + 1
+
+
+def enumerations(text: str) -> list[Group]:
+    """The enumerations of a document text (two items at least)."""
+    spans = [(s, e) for s, e in split_sentences(text) if text[s:e].strip()]
+    groups: list[Group] = []
+    open_runs: dict[str, tuple[list[tuple[int, int]], int, tuple[int, int] | None]] = {}
+    for i, (s, e) in enumerate(spans):
+        found = _ordinal(text[s:e])
+        if found is None:
+            continue
+        family, position = found
+        run = open_runs.get(family)
+        if run and _follows(run[1], position, family) and s - run[0][-1][1] <= _MAX_GAP:
+            run[0].append((s, e))
+            open_runs[family] = (run[0], position, run[2])
+            continue
+        if run and len(run[0]) >= 2:
+            groups.append(Group(tuple(run[0]), run[2], "enumeration"))
+        if position == 1:
+            lead = spans[i - 1] if i > 0 else None
+            open_runs[family] = ([(s, e)], 1, lead)
+        else:
+            open_runs.pop(family, None)
+    groups += [Group(tuple(items), lead, "enumeration") for items, _, lead in open_runs.values() if len(items) >= 2]
+    return sorted(groups, key=lambda g: g.items[0][0])
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = pos + line.index(stripped)
+            spans.append((start, start + len(stripped)))
+        pos += len(line) + 1
+    return spans
+
+
+def _is_heading(line: str) -> bool:
+    return len(line) <= MAX_HEADING_CHARS and line[-1] not in SENTENCE_PUNCT + "，,：:”」』）)"
+
+
+def heading_lists(text: str) -> list[Group]:
+    """Runs of three or more sibling headings (a shared two-character ending or opening) in a document text."""
+    lines = _lines(text)
+    headings = [(i, s, e) for i, (s, e) in enumerate(lines) if _is_heading(text[s:e])]
+    groups: list[Group] = []
+    used: set[int] = set()
+    for k in range(len(headings)):
+        if k in used:
+            continue
+        run = _sibling_run(text, headings, k)
+        if run:
+            used.update(run)
+            lead = (headings[k - 1][1], headings[k - 1][2]) if k > 0 else None
+            groups.append(Group(tuple((headings[j][1], headings[j][2]) for j in run), lead, "headings"))
+    return groups
+
+
+def _sibling_run(text: str, headings: list[tuple[int, int, int]], k: int) -> list[int]:
+    """Headings from `k` on that end like heading `k` (anywhere after it), or that open like it (consecutive,
+    at most `MAX_SIBLINGS`: a shared opening such as 数字技术… also joins headings of different levels)."""
+
+    def heading(j: int) -> str:
+        return text[headings[j][1] : headings[j][2]]
+
+    ending = [k] + [j for j in range(k + 1, len(headings)) if heading(j)[-2:] == heading(k)[-2:]]
+    if len(ending) >= 3:
+        return ending
+    opening = [k]
+    for j in range(k + 1, len(headings)):
+        if heading(j)[:2] != heading(k)[:2]:
+            break
+        opening.append(j)
+    return opening if 3 <= len(opening) <= MAX_SIBLINGS else []
+
+
+def document_groups(text: str) -> list[Group]:
+    """Every enumeration and heading list of a document text, in document order."""
+    return sorted(enumerations(text) + heading_lists(text), key=lambda g: g.items[0][0])

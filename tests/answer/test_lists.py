@@ -1,0 +1,121 @@
+"""List answers: enumerations and heading lists found in an article, chosen for the question, cited item by item."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import ListStore
+
+from rag.answer import AnswerSettings
+from rag.answer.lists import asked_count, asks_for_many, choose_group, list_answer
+from rag.answer.structure import enumerations, heading_lists
+from rag.types import Chunk, Document, Hit
+
+SHI = "针对短板，提出以下建议。一是加快战略转型，实现整体转变。二是统筹全链创新，推进衔接贯通。三是强化企业作用，加强网络构建。"
+
+
+def _items(text, groups):
+    return [[text[s:e] for s, e in g.items] for g in groups]
+
+
+def test_an_enumeration_is_found_with_its_lead():
+    (group,) = enumerations(SHI)
+    assert _items(SHI, [group]) == [
+        ["一是加快战略转型，实现整体转变。", "二是统筹全链创新，推进衔接贯通。", "三是强化企业作用，加强网络构建。"]
+    ]
+    assert SHI[group.lead[0] : group.lead[1]] == "针对短板，提出以下建议。"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("苗圩：骗补可以归纳为3类。第一类是有牌无车。第二类是有车无电池。第三类是车辆闲置。", 3),
+        ("首先，完善制度。其次，健全规范。最后，健全监管体系。", 3),
+        ("其一，难以适应。其二，陷入窘境。", 2),
+        ("一是甲。三是丙。", 0),  # not consecutive: no enumeration
+        ("第一次会议在北京召开。", 0),
+    ],
+)
+def test_ordinal_families(text, expected):
+    groups = enumerations(text)
+    assert (len(groups[0].items) if groups else 0) == expected
+
+
+def test_sibling_headings_form_a_list():
+    text = "应对策略\n靶向解决研发难题，筑牢技术创新之梁\n正文一。\n统筹规划方案，筑牢产业协同之梁\n正文二。\n建立健全体系，筑牢支撑保障之梁\n正文三。"
+    (group,) = heading_lists(text)
+    assert [text[s:e][-8:] for s, e in group.items] == ["筑牢技术创新之梁", "筑牢产业协同之梁", "筑牢支撑保障之梁"]
+    assert text[group.lead[0] : group.lead[1]] == "应对策略"
+
+
+@pytest.mark.parametrize(
+    "question, count",
+    [("骗补有哪四类？", 4), ("实现免费使用有哪三条路径？", 3), ("What are the three ways?", 3), ("有哪几类？", None)],
+)
+def test_the_count_a_question_names(question, count):
+    assert asked_count(question) == count
+
+
+@pytest.mark.parametrize(
+    "question, many",
+    [
+        ("钮钦建议从哪几个方面加快优化调整？", True),
+        ("如何释放数据要素价值？", True),
+        ("Why did the subsidies change?", True),
+        ("How does the author propose to fix it?", True),
+        ("GPT-3有多少个参数？", False),
+        ("How many parameters does GPT-3 have?", False),
+        ("Which company makes the SU7?", False),
+    ],
+)
+def test_questions_that_want_several_things(question, many):
+    assert asks_for_many(question) is many
+
+
+def _setup():
+    doc = Document("国家创新体系", "前言部分。" * 20 + SHI + "结语部分。" * 20, kind="article", section="特别策划")
+    first_item = doc.text.index("一是")
+    cut = doc.text.index("三是")
+    chunks = [Chunk(doc.id, doc.text[:cut], 0, cut), Chunk(doc.id, doc.text[cut:], cut, len(doc.text))]
+    return doc, chunks, first_item
+
+
+def test_the_matching_group_is_answered_item_by_item_with_exact_quotes():
+    doc, chunks, _ = _setup()
+    hits = [Hit(1, 1.0, chunks[0], doc)]  # the third item is in a passage that was not retrieved
+    weights = {"战略转型": 1.0, "建议": 0.5}
+    picked = choose_group("提出了哪些建议？", weights, hits, AnswerSettings())
+    assert picked is not None
+    answer = list_answer(*picked, hits, ListStore([doc], chunks))
+    assert answer.lines == [
+        "针对短板，提出以下建议。[1]",
+        "一是加快战略转型，实现整体转变[1]",
+        "二是统筹全链创新，推进衔接贯通[1]",
+        "三是强化企业作用，加强网络构建[2]",
+    ]
+    assert [s.chunk.id for s in answer.sources] == [chunks[1].id]
+    passages = {chunks[0].id: chunks[0].text, chunks[1].id: chunks[1].text}
+    assert all(passages[c.chunk_id][c.span[0] : c.span[1]] == c.quote for c in answer.citations)
+
+
+def test_no_group_when_the_count_differs_or_the_topic_is_elsewhere():
+    doc, chunks, _ = _setup()
+    hits = [Hit(1, 1.0, chunks[0], doc)]
+    assert choose_group("提出了哪五条建议？", {"战略转型": 1.0}, hits, AnswerSettings()) is None
+    assert choose_group("有哪些建议？", {"骗补": 1.0, "电池": 1.0}, hits, AnswerSettings()) is None
+
+
+def test_a_speaker_label_of_the_interview_is_left_out_of_the_answer_line():
+    from rag.text import strip_speaker
+
+    assert strip_speaker("苗圩：第一类是有牌无车。", ["苗圩", "曾纯"]) == "第一类是有牌无车。"
+    assert strip_speaker("主要包括：甲、乙。", ["苗圩"]) == "主要包括：甲、乙。"  # not a speaker
+
+
+def test_an_address_is_an_answer_only_to_a_question_that_asks_for_one():
+    from rag.answer import analyse
+    from rag.types import Chunk, Document, Hit
+
+    doc = Document("杂志信息", "编辑部设在北京海淀区，联系见www.example.com。编辑部设在北京海淀区。", kind="article")
+    hit = Hit(1, 1.0, Chunk(doc.id, doc.text, 0, len(doc.text)), doc)
+    assert "www" not in analyse("编辑部设在哪里？", [hit]).ranked[0].text
+    assert "www" in analyse("编辑部的网址是什么？", [hit]).ranked[0].text
