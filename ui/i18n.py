@@ -199,6 +199,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Nothing to index: include the bundled magazine or add files.",
     ),
     "ix.failed": ("{error} 仍在使用原来的索引。", "{error} The previous index is still in use."),
+    # document kinds and build stages (the library's names)
+    "kind.article": ("署名文章", "article"),
+    "kind.preface": ("卷首语", "preface"),
+    "kind.commentary": ("评论", "commentary"),
+    "kind.news": ("资讯", "news"),
+    "kind.text": ("文本", "text"),
+    "kind.toc": ("目录", "contents"),
+    "kind.masthead": ("版权页", "masthead"),
+    "kind.cover": ("封面", "cover"),
+    "kind.advert": ("广告", "advert"),
+    "stage.parse": ("解析", "parse"),
+    "stage.chunk": ("切分", "chunk"),
+    "stage.embed": ("计算向量", "embed"),
+    "stage.index": ("建立索引", "index"),
+    "stage.save": ("保存", "save"),
     # library sentences the page shows
     "lib.unknown": ("出了问题：{detail}", "Something went wrong: {detail}"),
 }
@@ -297,6 +312,11 @@ def text(key: str, language: str, **fields: object) -> str:
     zh, en = CATALOGUE[key]
     template = en if language == "en" else zh
     return template.format(**fields) if fields else template
+
+
+def name(group: str, value: str) -> str:
+    """A library name (`kind`, `stage`) in the reader's language; an unknown one as it is."""
+    return t(f"{group}.{value}") if f"{group}.{value}" in CATALOGUE else value
 
 
 def t(key: str, **fields: object) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from rag.types import Document
 from ui import engine as shared
-from ui.i18n import t
+from ui.i18n import name, t
 from ui.render import article_html, md
 
 
@@ -91,7 +91,7 @@ with browse:
                 t("art.col.section"): d.section or "",
                 t("art.col.page"): d.page,
                 t("art.col.chunks"): chunk_counts.get(d.id, 0),
-                t("art.col.kind"): d.kind,
+                t("art.col.kind"): name("kind", d.kind),
             }
             for d in listed
         ],

@@ -145,7 +145,8 @@ if notice := st.session_state.pop("chat_notice", None):
 prompt = st.chat_input(t("chat.input"), max_chars=settings.limits.max_query_chars)
 prompt = prompt if prompt is not None else st.session_state.pop("example_question", None)
 if prompt is None and not turns:
-    start_page()
+    with st.container():  # one block: the first question's message replaces all of it at once
+        start_page()
 
 if prompt is not None:
     with st.chat_message("user"):
