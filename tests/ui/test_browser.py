@@ -404,5 +404,6 @@ def test_evaluation_page_runs_without_a_traceback(server, page, tmp_path):
     assert page.get_by_text(text("ev.vs.help", "zh")).count() == 1, "the comparison column is explained"
     _screenshot(page, _shots(tmp_path) / "zh-evaluation.png", 1800)
     page.get_by_test_id("stSidebarNav").get_by_text(text("nav.index", "zh")).click()
-    page.get_by_text(text("ix.rebuild", "zh")).wait_for(timeout=60_000)
+    page.get_by_role("button", name=text("ix.build", "zh")).wait_for(timeout=60_000)
+    time.sleep(1)
     _screenshot(page, _shots(tmp_path) / "zh-index.png", 1000)
