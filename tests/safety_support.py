@@ -79,10 +79,13 @@ def one_line_error(err: str) -> str:
     return errors[0]
 
 
-def app():
+def app(lang: str = "en"):
+    """The app in a fresh session, in `lang` (these tests read its English messages; the default is Chinese)."""
     from streamlit.testing.v1 import AppTest
 
-    return AppTest.from_file(str(APP), default_timeout=300)
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.session_state["ui_lang"] = lang
+    return at
 
 
 def ok(at):

@@ -1,4 +1,4 @@
-"""Pieces of the chat page: one answer with its sources, and the feedback hook."""
+"""Pieces of the chat page: one answer with its sources, the feedback hook, saved conversations."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from rag.answer import Answer, Turn
+from rag.answer import Answer, Conversation, Source, Turn, answer_with_references, restore_answer, turn_record
 from rag.evaluation import append_feedback, feedback_path, feedback_record
-from ui.render import highlight_html, md, source_meta
+from ui.i18n import error_text, library_text, t
+from ui.render import anchor, answer_html, md, source_card_html, source_meta
 
 
 @dataclass
@@ -36,38 +37,71 @@ class ChatTurn:
             titles = titles or [s.document.title for s in self.answer.sources[:1]]
         return Turn(self.question, self.query, tuple(titles), cited)
 
+    def record(self) -> dict:
+        return turn_record(self.id, self.question, self.query, self.answer, self.error)
+
+    @classmethod
+    def restore(cls, data: dict, engine) -> ChatTurn:
+        """A saved turn against the current index (passages no longer indexed are left out)."""
+        chunks = {c.id: c for c in engine.index.chunks}
+        answer = restore_answer(data["answer"], chunks, engine.index.documents) if data.get("answer") else None
+        return cls(
+            str(data["id"]),
+            str(data["question"]),
+            str(data.get("query") or data["question"]),
+            answer,
+            data.get("error"),
+        )
+
 
 def doc_span(source, span: tuple[int, int]) -> tuple[int, int]:
     """A passage-relative span as offsets in the whole document."""
     return source.chunk.start + span[0], source.chunk.start + span[1]
 
 
-def render_sources(answer: Answer, expanded: bool) -> None:
-    cited = {c.n for c in answer.citations}
-    label = f"Sources ({len(answer.sources)}; cited: {', '.join(f'[{n}]' for n in sorted(cited)) or 'none'})"
-    with st.expander(label, expanded=expanded):
-        if not answer.sources:
-            st.caption("No passage matched.")
-        for source in answer.sources:
-            doc = source.document
-            spans = [c.span for c in answer.citations if c.n == source.n]
-            mark = " — cited" if source.n in cited else ""
-            st.markdown(f"**{md(f'[{source.n}] 《{doc.title}》')}**{md(mark)}")
-            st.caption(source_meta(doc.authors, doc.section, doc.page, source.score))
-            st.html(highlight_html(source.passage, spans))
-            where = doc_span(source, spans[0]) if spans else (source.chunk.start, source.chunk.end)
-            st.page_link(
-                "app_pages/articles.py",
-                label="Open the article at this passage",
-                icon=":material/open_in_new:",
-                query_params={
-                    "doc": doc.id,
-                    "start": str(source.chunk.start),
-                    "end": str(source.chunk.end),
-                    "qs": str(where[0]),
-                    "qe": str(where[1]),
-                },
-            )
+def _source(turn_id: str, source: Source, spans: list[tuple[int, int]]) -> None:
+    doc = source.document
+    meta = source_meta(doc.authors, doc.section, doc.page)
+    head = f"[{source.n}] 《{doc.title}》"
+    st.html(
+        source_card_html(head, meta, source.passage, spans, element_id=anchor(turn_id, source.n), full=t("src.full"))
+    )
+    where = doc_span(source, spans[0]) if spans else (source.chunk.start, source.chunk.end)
+    st.page_link(
+        "app_pages/articles.py",
+        label=t("src.open"),
+        icon=":material/open_in_new:",
+        query_params={
+            "doc": doc.id,
+            "start": str(source.chunk.start),
+            "end": str(source.chunk.end),
+            "qs": str(where[0]),
+            "qe": str(where[1]),
+        },
+    )
+
+
+def render_sources(turn_id: str, answer: Answer, latest: bool) -> None:
+    """Cited sources first (the cited sentence in context, the passage one click away), the others folded away;
+    an earlier turn's sources are folded away entirely."""
+    spans = {s.n: [c.span for c in answer.citations if c.n == s.n] for s in answer.sources}
+    cited = [s for s in answer.sources if spans[s.n]]
+    others = [s for s in answer.sources if not spans[s.n]]
+    if not latest:
+        marks = ", ".join(f"[{s.n}]" for s in cited) or t("src.none")
+        with st.expander(t("src.all", n=len(answer.sources), cited=marks), expanded=False):
+            for source in cited + others:
+                _source(turn_id, source, spans[source.n])
+        return
+    if not answer.sources:
+        st.caption(t("src.no_match"))
+        return
+    for source in cited:
+        _source(turn_id, source, spans[source.n])
+    if others:
+        with st.expander(t("src.other", n=len(others)), expanded=not cited):
+            for source in others:
+                _source(turn_id, source, [])
 
 
 def save_rating(turn: ChatTurn, key: str, home) -> None:
@@ -78,21 +112,39 @@ def save_rating(turn: ChatTurn, key: str, home) -> None:
     try:
         append_feedback(feedback_path(home), feedback_record(turn.id, rating, turn.question, turn.query, turn.answer))
     except OSError as exc:  # shown by the chat page on this run
-        from ui.engine import friendly
+        st.session_state["feedback_error"] = t("chat.feedback_error", error=error_text(exc))
 
-        st.session_state["feedback_error"] = "Could not store the rating: " + friendly(exc)
+
+def answer_cards(answer: Answer) -> dict[int, tuple[str, str]]:
+    """For each cited source: its title and the first sentence cited from it (the `[n]` hover card)."""
+    by_n = {s.n: s for s in answer.sources}
+    cards: dict[int, tuple[str, str]] = {}
+    for c in answer.citations:
+        if c.n in by_n and c.n not in cards:
+            cards[c.n] = (f"[{c.n}] 《{by_n[c.n].document.title}》", c.quote)
+    return cards
+
+
+def show_answer_text(turn: ChatTurn) -> None:
+    if turn.answer is not None:
+        st.html(answer_html(turn.answer.text, turn.id, answer_cards(turn.answer)))
 
 
 def render_answer(turn: ChatTurn, home, latest: bool) -> None:
-    """Everything under the assistant avatar except the streamed text: notice, sources, feedback."""
+    """Everything under the assistant avatar except the answer text: notice, sources, copy, feedback."""
     answer = turn.answer
     if answer is None:
         return
     if answer.notice:
-        st.warning(md(answer.notice[:1].upper() + answer.notice[1:]), icon=":material/info:")
-    render_sources(answer, expanded=latest)
+        st.warning(md(library_text(answer.notice)), icon=":material/info:")
+    render_sources(turn.id, answer, latest)
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    with left.popover(t("chat.copy"), icon=":material/content_copy:"):
+        st.caption(t("chat.copy.help"))
+        st.code(answer_with_references(answer), language=None, wrap_lines=True)
     key = f"fb-{turn.id}"
-    st.feedback("thumbs", key=key, on_change=save_rating, args=(turn, key, home))
+    with right:
+        st.feedback("thumbs", key=key, on_change=save_rating, args=(turn, key, home))
 
 
 def render_turn(turn: ChatTurn, home, latest: bool) -> None:
@@ -103,7 +155,11 @@ def render_turn(turn: ChatTurn, home, latest: bool) -> None:
             st.error(md(turn.error))
             return
         if turn.folded:
-            st.caption("Follow-up, searched as: " + md(turn.query))
-        if turn.answer is not None:
-            st.markdown(md(turn.answer.text))
+            st.caption(t("chat.follow_up") + md(turn.query))
+        show_answer_text(turn)
         render_answer(turn, home, latest)
+
+
+def conversation_of(turns: list[ChatTurn], conversation: Conversation) -> Conversation:
+    conversation.turns = [turn.record() for turn in turns]
+    return conversation

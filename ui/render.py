@@ -5,8 +5,10 @@ Two routes are used and nothing else:
 * `md(text)` escapes every Markdown/LaTeX/HTML-significant ASCII character with a backslash (CommonMark allows a
   backslash before any ASCII punctuation), so `st.markdown(md(text))` shows the text literally — `$x^2$`,
   `*bold*`, `[link](…)`, `<script>` and `:emoji:` shortcodes included.
-* `highlight_html(text, spans)` runs `html.escape` over every piece of text and only adds our own `<mark>` and
-  `<div>` tags; it is shown with `st.html` (which does not process Markdown or LaTeX, and never runs scripts).
+* `highlight_html(text, spans)` (and `answer_html`, `source_card_html`) runs `html.escape` over every piece of
+  text and only adds our own `<mark>`, `<div>` and `<span>` tags (for citations also `<a href="#rag-src-…">` to a
+  source on the same page, and `<details>`/`<summary>` around a full passage); it is shown with `st.html` (which
+  does not process Markdown or LaTeX, and never runs scripts).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:=&^%\"'])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:=&^%\"'@/])")  # `@` and `/`: no e-mail or URL autolink
 _LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)
 
 PASSAGE_STYLE = (
@@ -74,7 +76,7 @@ def article_html(text: str, passage: tuple[int, int] | None = None, quotes: Iter
     quotes = list(quotes)
     where = merge_spans([passage], len(text)) if passage is not None else []
     if not where:
-        return highlight_html(text, quotes, css_class="rag-article")
+        return _paragraphs(highlight_html(text, quotes, css_class="rag-article"))
     ps, pe = where[0]
     inner = [(max(s, ps) - ps, min(e, pe) - ps) for s, e in quotes if s < pe and e > ps]
     body = (
@@ -84,10 +86,97 @@ def article_html(text: str, passage: tuple[int, int] | None = None, quotes: Iter
         + "</span>"
         + html.escape(text[pe:])
     )
-    return f'<div class="rag-article" style="{PASSAGE_STYLE}">{body}</div>'
+    return _paragraphs(f'<div class="rag-article" style="{PASSAGE_STYLE}">{body}</div>')
 
 
-def source_meta(authors: Sequence[str], section: str | None, page: int | None, score: float) -> str:
-    """One escaped Markdown line: 《title》 · authors · section · P page · score."""
-    bits = [" ".join(authors), section or "", f"P{page}" if page else "", f"score {score:.4f}"]
-    return md(" · ".join(b for b in bits if b))
+def _paragraphs(escaped: str) -> str:
+    """Escaped article HTML with a gap after each line break, so paragraphs read as paragraphs."""
+    return escaped.replace("\n", '\n<span class="rag-gap"></span>')
+
+
+def source_meta(authors: Sequence[str], section: str | None, page: int | None) -> str:
+    """One line of plain text: authors · section · P page (no retrieval score: it means nothing to a reader)."""
+    bits = [" ".join(authors), section or "", f"P{page}" if page else ""]
+    return " · ".join(b for b in bits if b)
+
+
+CONTEXT_CHARS = 60  # characters of the passage shown on each side of a cited sentence
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_ANCHOR_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+# our own stylesheet (static text, no document data): citation links and hover cards, source cards, the Stop
+# button of Streamlit's running indicator hidden (an offline tool has nothing to stop a reader needs)
+CHROME_CSS = """<style>
+[data-testid="stStatusWidget"] button, [data-testid="stAppDeployButton"], [data-testid="stMainMenu"] {display:none}
+.rag-answer {white-space:pre-wrap;line-height:1.8;font-size:1rem}
+.rag-cite {position:relative;display:inline-block}
+.rag-cite > a {text-decoration:none;font-weight:600;color:#1a5fb4;padding:0 1px}
+.rag-cite .rag-card {display:none;position:absolute;z-index:20;left:0;top:1.5em;width:22rem;padding:0.5rem 0.7rem;
+  background:#fff;color:#222;border:1px solid #c8ccd4;border-radius:6px;box-shadow:0 3px 10px rgba(0,0,0,0.15);
+  font-size:0.85rem;font-weight:400;line-height:1.5;white-space:normal}
+.rag-cite:hover .rag-card, .rag-cite:focus-within .rag-card {display:block}
+.rag-card-title {display:block;font-weight:600;margin-bottom:0.2rem}
+.rag-source {margin:0.4rem 0 0.2rem 0;line-height:1.7}
+.rag-source-head {font-weight:600}
+.rag-source-meta {color:#666;font-size:0.85rem;margin-left:0.4rem;font-weight:400}
+.rag-snippet {margin:0.2rem 0;padding:0.3rem 0.6rem;border-left:3px solid #ffc400;background:rgba(255,214,10,0.08)}
+.rag-source details summary {cursor:pointer;color:#555;font-size:0.85rem}
+.rag-article .rag-gap {display:block;height:0.6em}
+[class*="st-key-conv-"] button {justify-content:flex-start;text-align:left;width:100%}
+[class*="st-key-conv-"] button p {overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+</style>"""
+
+
+def anchor(turn_id: str, n: int) -> str:
+    """The element id of source `n` of one answer (used by its `[n]` links)."""
+    return f"rag-src-{_ANCHOR_SAFE.sub('', turn_id)[:32]}-{int(n)}"
+
+
+def answer_html(text: str, turn_id: str, cards: dict[int, tuple[str, str]]) -> str:
+    """The answer escaped for HTML; each `[n]` with a card `(label, quote)` becomes a link to source `n` that shows
+    the cited sentence when hovered."""
+    pieces, last = [], 0
+    for m in _MARKER.finditer(text):
+        n = int(m.group(1))
+        if n not in cards:
+            continue
+        label, quote = cards[n]
+        pieces.append(html.escape(text[last : m.start()]))
+        title = f'<span class="rag-card-title">{html.escape(label)}</span>'
+        card = f'<span class="rag-card">{title}{html.escape(quote)}</span>'
+        pieces.append(f'<span class="rag-cite"><a href="#{anchor(turn_id, n)}">[{n}]</a>{card}</span>')
+        last = m.end()
+    pieces.append(html.escape(text[last:]))
+    return f'<div class="rag-answer">{"".join(pieces)}</div>'
+
+
+def snippets(text: str, spans: Iterable[tuple[int, int]], context: int = CONTEXT_CHARS) -> list[tuple[int, int]]:
+    """Windows of `text` around each cited span: up to `context` characters either side within the span's line,
+    overlapping ones merged."""
+    windows = []
+    for s, e in merge_spans(spans, len(text)):
+        line_start = text.rfind("\n", 0, s) + 1
+        line_end = text.find("\n", e)
+        windows.append((max(s - context, line_start), min(e + context, line_end if line_end >= 0 else len(text))))
+    return merge_spans(windows, len(text))
+
+
+def source_card_html(head: str, meta: str, passage: str, spans: Sequence[tuple[int, int]], **labels: str) -> str:
+    """One source: `head` (《title》) and `meta`, the cited sentences with a little context (when `spans`), and the
+    whole passage behind `<details>` (labels: `element_id`, `full`)."""
+    parts = [
+        f'<div class="rag-source" id="{html.escape(labels.get("element_id", ""))}">',
+        f'<span class="rag-source-head">{html.escape(head)}</span>',
+        f'<span class="rag-source-meta">{html.escape(meta)}</span>' if meta else "",
+    ]
+    for s, e in snippets(passage, spans):
+        inner = [(max(a, s) - s, min(b, e) - s) for a, b in spans if a < e and b > s]
+        before, after = ("…" if s > 0 else ""), ("…" if e < len(passage) else "")
+        parts.append(f'<div class="rag-snippet">{before}{_marked(passage[s:e], inner, QUOTE_MARK)}{after}</div>')
+    if spans:
+        full = html.escape(labels.get("full", ""))
+        parts.append(f"<details><summary>{full}</summary>{highlight_html(passage, spans)}</details>")
+    else:
+        parts.append(highlight_html(passage))
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,4 +1,5 @@
-"""Sidebar: retrieval mode and k, answerer, filters and index status; `options()` reads them back for a page."""
+"""Sidebar: the language switch (every page); retrieval, answerer, filters and index status (the Ask page only);
+`options()` reads the Ask page's controls back."""
 
 from __future__ import annotations
 
@@ -10,12 +11,25 @@ import streamlit as st
 from rag import Engine, LLMConfig, SearchFilter, Settings
 from rag.answer import timeouts_from_env
 from rag.answer.chat import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL
+from rag.errors import describe
 from rag.retrieval import MODES
-from ui.engine import friendly
+from ui.i18n import LANG_NAMES, LANGS, ensure_lang, library_text, switched, t
 
-EXTRACTIVE = "Extractive (offline)"
-ENDPOINT = "OpenAI-compatible endpoint"
+EXTRACTIVE = "extractive"
+ENDPOINT = "endpoint"
 MAX_K_IN_UI = 20
+# the Ask page's controls: kept in the session while another page (where they are not drawn) is open
+CHAT_KEYS = (
+    "mode",
+    "k",
+    "answerer",
+    "llm_url",
+    "llm_model",
+    "llm_key",
+    "llm_timeout",
+    "filter_sections",
+    "filter_docs",
+)
 
 
 @dataclass
@@ -27,32 +41,67 @@ class ChatOptions:
     where: SearchFilter | None
 
 
+def keep_chat_controls() -> None:
+    """Streamlit forgets a widget's value on a run that does not draw it; re-assigning keeps it."""
+    for key in CHAT_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def language_switch() -> None:
+    current = ensure_lang()
+    st.session_state["lang_switch"] = current  # the control always shows the language in use
+    st.sidebar.segmented_control(
+        t("lang.label"),
+        LANGS,
+        key="lang_switch",
+        format_func=LANG_NAMES.get,
+        label_visibility="collapsed",
+        on_change=switched,
+    )
+
+
 def render(engine: Engine | None, settings: Settings) -> None:
+    """The Ask page's controls."""
     with st.sidebar:
-        st.subheader("Retrieval")
-        st.selectbox("Mode", MODES, key="mode", help="hybrid = dense + BM25 fused")
-        st.slider("Passages (k)", 1, min(MAX_K_IN_UI, settings.limits.max_k), settings.retrieval.top_k, key="k")
-        st.subheader("Answerer")
-        choice = st.radio("Answerer", (EXTRACTIVE, ENDPOINT), key="answerer", label_visibility="collapsed")
+        defaults = {
+            "mode": "hybrid",
+            "k": settings.retrieval.top_k,
+            "answerer": EXTRACTIVE,
+            "llm_url": os.environ.get(ENV_BASE_URL, "http://127.0.0.1:8080/v1"),
+            "llm_model": os.environ.get(ENV_MODEL, "default"),
+            "llm_key": os.environ.get(ENV_API_KEY, ""),
+            "llm_timeout": _env_timeouts()[0],
+        }
+        for key, value in defaults.items():  # set once; the widgets then read the session (no default passed)
+            st.session_state.setdefault(key, value)
+        st.subheader(t("side.retrieval"))
+        st.selectbox(t("side.mode"), MODES, key="mode", help=t("side.mode.help"))
+        st.slider(t("side.k"), 1, min(MAX_K_IN_UI, settings.limits.max_k), key="k")
+        st.subheader(t("side.answerer"))
+        names = {EXTRACTIVE: t("side.extractive"), ENDPOINT: t("side.endpoint")}
+        choice = st.radio(
+            t("side.answerer"), list(names), key="answerer", format_func=names.get, label_visibility="collapsed"
+        )
         off = choice != ENDPOINT
-        st.text_input("Base URL", os.environ.get(ENV_BASE_URL, "http://127.0.0.1:8080/v1"), key="llm_url", disabled=off)
-        st.text_input("Model", os.environ.get(ENV_MODEL, "default"), key="llm_model", disabled=off)
-        st.text_input("API key", os.environ.get(ENV_API_KEY, ""), key="llm_key", type="password", disabled=off)
-        st.number_input("Timeout (s)", 0.5, 600.0, _env_timeouts()[0], 0.5, key="llm_timeout", disabled=off)
+        st.text_input(t("side.url"), key="llm_url", disabled=off)
+        st.text_input(t("side.model"), key="llm_model", disabled=off)
+        st.text_input(t("side.key"), key="llm_key", type="password", disabled=off)
+        st.number_input(t("side.timeout"), 0.5, 600.0, step=0.5, key="llm_timeout", disabled=off)
         if engine is None:
             return
         docs = engine.index.documents
-        st.subheader("Filter")
+        st.subheader(t("side.filter"))
         sections = sorted({d.section for d in docs.values() if d.section})
-        st.multiselect("Sections", sections, key="filter_sections", placeholder="all sections")
+        st.multiselect(t("side.sections"), sections, key="filter_sections", placeholder=t("side.sections.all"))
         articles = sorted((d for d in docs.values() if d.is_article), key=lambda d: (d.page or 0, d.title))
         titles = {d.id: d.title for d in articles}
         st.multiselect(
-            "Articles",
+            t("side.articles"),
             list(titles),
             key="filter_docs",
             format_func=lambda i: titles.get(i, i),
-            placeholder="all documents",
+            placeholder=t("side.articles.all"),
         )
         status(engine)
 
@@ -60,14 +109,18 @@ def render(engine: Engine | None, settings: Settings) -> None:
 def status(engine: Engine) -> None:
     manifest = engine.index.manifest
     counts = manifest.get("counts", {})
-    st.subheader("Index")
+    st.subheader(t("side.index"))
     model = manifest.get("model", {})
-    st.caption(f"Model: {model.get('name', '?')} ({model.get('dimension', '?')} dimensions)")
+    st.caption(t("side.model_line", name=model.get("name", "?"), dimension=model.get("dimension", "?")))
     st.caption(
-        f"{counts.get('documents', len(engine.index.documents))} documents · "
-        f"{counts.get('chunks', len(engine.index.chunks))} chunks · {counts.get('vectors', '?')} vectors"
+        t(
+            "side.counts",
+            documents=counts.get("documents", len(engine.index.documents)),
+            chunks=counts.get("chunks", len(engine.index.chunks)),
+            vectors=counts.get("vectors", "?"),
+        )
     )
-    st.caption(f"Built {manifest.get('created_at', '?')} in {manifest.get('build_seconds', '?')} s")
+    st.caption(t("side.built", created=manifest.get("created_at", "?"), seconds=manifest.get("build_seconds", "?")))
 
 
 def _env_timeouts() -> tuple[float, float | None]:
@@ -92,7 +145,7 @@ def options() -> ChatOptions:
                 total_timeout=_env_timeouts()[1],
             )
         except ValueError as exc:
-            error = friendly(exc)
+            error = library_text(describe(exc)[0])
     sections = tuple(state.get("filter_sections") or ())
     documents = tuple(state.get("filter_docs") or ())
     where = SearchFilter(documents, sections) if (sections or documents) else None

@@ -1,5 +1,6 @@
 """Cited answers: question analysis, sentence scoring, the extractive answerer, the chat-model seam and its
-OpenAI-compatible client, the prompt, the citation check, follow-up questions, and the pipeline (`Answerer`).
+OpenAI-compatible client, the prompt, the citation check, follow-up questions,
+saved conversations and example questions (`history`), and the pipeline (`Answerer`).
 
 May import: `rag.retrieval` and everything below it.
 """
@@ -10,6 +11,15 @@ from .citations import MARKER, CitationCheck, check_citations
 from .context import AnswerContext
 from .conversation import Turn, fold_follow_up, is_follow_up, wants_more
 from .extractive import extractive_answer, select_sentences
+from .history import (
+    Conversation,
+    ConversationStore,
+    answer_with_references,
+    example_questions,
+    restore_answer,
+    title_of,
+    turn_record,
+)
 from .pipeline import Answerer, answer_question, stream_answer
 from .prompt import NOT_FOUND_ZH, SYSTEM_PROMPT, build_messages, fence_passage
 from .question import QuestionInfo, is_byline, kind_score, person_score
@@ -34,6 +44,8 @@ __all__ = [
     "Answerer",
     "ChatModel",
     "Citation",
+    "Conversation",
+    "ConversationStore",
     "CitationCheck",
     "LLMConfig",
     "QuestionInfo",
@@ -43,9 +55,11 @@ __all__ = [
     "Turn",
     "abstention",
     "analyse",
+    "answer_with_references",
     "answer_question",
     "build_messages",
     "check_citations",
+    "example_questions",
     "extractive_answer",
     "fence_passage",
     "fold_follow_up",
@@ -55,9 +69,12 @@ __all__ = [
     "missing_anchors",
     "person_score",
     "question_anchors",
+    "restore_answer",
     "select_sentences",
     "stream_answer",
     "stream_chat",
     "timeouts_from_env",
+    "title_of",
+    "turn_record",
     "wants_more",
 ]

@@ -216,5 +216,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",  # an offline tool: no Deploy button, no developer menu
+        "minimal",
+        "--client.showErrorDetails",
+        "none",
     ]
     return subprocess.call(cmd)

@@ -86,10 +86,15 @@ def _assert_literal(at, literals=LITERALS):
     for source in markdown:  # Markdown is escaped: no tag, link, image or formula survives as markup
         for raw in ("<script", "<img", "](javascript:", "](http", "$\\frac", "$$", "</passage>"):
             assert not re.search(r"(?<!\\)" + re.escape(raw), source), (raw, source)
-    for body in bodies:  # HTML is escaped: only our own <div>, <span> and <mark> tags
-        assert not re.search(r"<(?!/?(div|span|mark)\b)", body), body
+    from ui.render import CHROME_CSS
+
+    bodies = [b for b in bodies if b != CHROME_CSS]  # our own static stylesheet
+    for body in bodies:  # HTML is escaped: only our own <div>, <span>, <mark>, <details>/<summary> and <a> tags
+        assert not re.search(r"<(?!/?(div|span|mark|details|summary|a)\b)", body), body
         for tag in re.findall(r"<[^>]*>", body):  # and their attributes are ours: no handler, no script URL
-            assert not re.search(r"\bon\w+\s*=|javascript:|src\s*=|href\s*=", tag, re.I), tag
+            assert not re.search(r"\bon\w+\s*=|javascript:|src\s*=", tag, re.I), tag
+            # the only link: a citation marker to its source on the same page
+            assert not re.search(r"href\s*=", tag) or re.fullmatch(r'<a href="#rag-src-[\w-]+">', tag), tag
     texts = [html.unescape(re.sub(r"<[^>]*>", "", b)) for b in bodies]  # our highlight tags out, text back
     shown = "\n".join([unescape_md(s) for s in markdown] + texts)
     for literal in literals:
@@ -130,7 +135,7 @@ def test_the_llm_prompt_fences_hostile_passages_as_data_and_its_reply_is_shown_a
     pixel = base_url(recorder) + "/obeyed.png"
     recorder.reply = f"PWNED {SCRIPT} {JS_LINK} ![x]({pixel}) 补贴申请材料里夹带了一句话。[1]"
     at = open_page("app_pages/chat.py")
-    at.radio(key="answerer").set_value("OpenAI-compatible endpoint")
+    at.radio(key="answerer").set_value("endpoint")
     ok(at.run())
     at.text_input(key="llm_url").set_value(base_url(recorder))
     ok(at.run())

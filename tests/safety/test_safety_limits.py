@@ -205,7 +205,7 @@ def test_the_app_shows_the_fallback_notice_when_the_llm_stalls(tmp_path, monkeyp
     use_fake_model(monkeypatch, tmp_path / "home")
     with llm_server("stall") as server:
         at = open_page("app_pages/chat.py")
-        at.radio(key="answerer").set_value("OpenAI-compatible endpoint")
+        at.radio(key="answerer").set_value("endpoint")
         ok(at.run())
         at.text_input(key="llm_url").set_value(base_url(server))
         at.number_input(key="llm_timeout").set_value(1.0)

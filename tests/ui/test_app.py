@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -12,7 +13,8 @@ import pytest
 from rag.answer import Turn, fold_follow_up, is_follow_up, wants_more
 from rag.errors import UploadRejected
 from rag.evaluation import append_feedback, evaluation_lines, export_jsonl, read_feedback
-from ui.render import article_html, highlight_html, md, merge_spans, unescape_md
+from rag.text import has_cjk
+from ui.render import anchor, article_html, highlight_html, md, merge_spans, unescape_md
 from ui.uploads import safe_filename, save_upload
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
@@ -164,7 +166,11 @@ def ui_env(real_home):
         mp.setenv("RAG_HOME", str(real_home))
         for name in ("RAG_INDEX_DIR", "RAG_LLM_BASE_URL", "RAG_LLM_API_KEY", "RAG_LLM_MODEL", "RAG_MAX_QUERY_CHARS"):
             mp.delenv(name, raising=False)
+        folder = Path(real_home) / "conversations"
+        before = set(folder.glob("*.json"))
         yield Path(real_home)
+        for path in set(folder.glob("*.json")) - before:  # the conversations these tests saved
+            path.unlink(missing_ok=True)
 
 
 @pytest.fixture()
@@ -177,10 +183,14 @@ def eval_upload_cleanup(ui_env):
         path.unlink(missing_ok=True)
 
 
-def _app():
+def _app(lang: str | None = None):
+    """A fresh session; Chinese (the default) unless `lang` is given."""
     from streamlit.testing.v1 import AppTest
 
-    return AppTest.from_file(str(APP), default_timeout=900)
+    at = AppTest.from_file(str(APP), default_timeout=900)
+    if lang:
+        at.session_state["ui_lang"] = lang
+    return at
 
 
 def _ok(at):
@@ -193,9 +203,15 @@ def _ask(at, question):
     return _ok(at.run())
 
 
+def _html_text(body: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", "", body))
+
+
 def _assistant_text(at, index=-1) -> str:
+    """The answer's text (its hover cards left out)."""
     message = [m for m in at.chat_message if m.name == "assistant"][index]
-    return "\n".join(unescape_md(m.value) for m in message.markdown)
+    bodies = [h.proto.body for h in message.get("html") if 'class="rag-answer"' in h.proto.body]
+    return "\n".join(_html_text(re.sub(r'<span class="rag-card">.*?</span></span>', "", b)) for b in bodies)
 
 
 @pytest.mark.slow
@@ -205,10 +221,18 @@ def test_chat_answers_with_citations_and_sources(ui_env):
     _ask(at, QUESTION)
     text = _assistant_text(at)
     assert "[1]" in text
-    assert any(e.label.startswith("Sources (") for e in at.expander)
-    passages = [h.proto.body for h in at.get("html")]
-    assert any("<mark" in body for body in passages), "the cited sentence is highlighted"
-    assert any("发展智能计算的道路选择" in unescape_md(m.value) for m in at.markdown)
+    bodies = [h.proto.body for h in at.get("html")]
+    answer = next(b for b in bodies if 'class="rag-answer"' in b)
+    turn_id = at.session_state["turns"][0].id
+    assert f'<a href="#{anchor(turn_id, 1)}">[1]</a>' in answer, "[1] links to its source"
+    assert 'class="rag-card"' in answer, "and shows the cited sentence when hovered"
+    cited = [b for b in bodies if 'class="rag-source"' in b and "<mark" in b]
+    assert cited and f'id="{anchor(turn_id, 1)}"' in cited[0], "the cited source comes first, its sentence marked"
+    assert "<details><summary>完整段落</summary>" in cited[0], "the whole passage is one click away"
+    assert "发展智能计算的道路选择" in _html_text(cited[0])
+    assert not re.search(r"score|0\.\d{4}", "".join(_html_text(b) for b in bodies)), "no raw fusion score"
+    other = [e for e in at.expander if e.label.startswith("其他读过的段落")]
+    assert all(not e.proto.expanded for e in other), "uncited passages are folded away"
     links = at.get("page_link")
     assert links and "doc=" in links[0].proto.query_string
     assert len(at.get("feedback")) == 1
@@ -216,14 +240,16 @@ def test_chat_answers_with_citations_and_sources(ui_env):
     # a rerun keeps the history; a follow-up folds the previous turn into the search
     _ask(at, "他还提到了什么？")
     assert len([m for m in at.chat_message if m.name == "user"]) == 2
-    assert any("Follow-up, searched as" in unescape_md(c.value) for c in at.caption)
+    assert any("追问，实际检索" in unescape_md(c.value) for c in at.caption)
+    earlier = [e for e in at.expander if e.label.startswith("出处（")]
+    assert len(earlier) == 1 and not earlier[0].proto.expanded, "the first turn's sources are folded"
     assert len(at.session_state["turns"]) == 2 and QUESTION in at.session_state["turns"][1].query
     first, second = at.session_state["turns"]
     assert all(s.document.title == "发展智能计算的道路选择" for s in second.answer.sources[:3])
     cited_before = {c.chunk_id for c in first.answer.citations}
     assert cited_before and not cited_before & {s.chunk.id for s in second.answer.sources}  # "what else" → new passages
 
-    next(b for b in at.button if b.label == "New conversation").click().run()
+    next(b for b in at.button if b.label == "新对话").click().run()
     assert not at.session_state["turns"] and not [m for m in at.chat_message]
 
 
@@ -231,25 +257,25 @@ def test_chat_answers_with_citations_and_sources(ui_env):
 def test_chat_rejects_empty_and_too_long_input(ui_env):
     at = _ok(_app().run())
     _ask(at, "   ")
-    assert any("empty" in e.value for e in at.error)
+    assert any("问题是空的" in e.value for e in at.error)
     assert at.session_state["turns"][0].answer is None
     # the input box caps the length (and Streamlit's server cuts anything longer); the page says so
     _ask(at, "问" * 2500)
     assert len(at.session_state["turns"][-1].question) == 2000
-    assert any("limited to 2000 characters" in i.value for i in at.info)
+    assert any("问题最多 2000 个字符" in i.value for i in at.info)
 
 
 @pytest.mark.slow
 def test_unreachable_llm_falls_back_with_notice(ui_env):
     at = _ok(_app().run())
-    at.radio(key="answerer").set_value("OpenAI-compatible endpoint")
+    at.radio(key="answerer").set_value("endpoint")
     _ok(at.run())  # the endpoint fields are enabled once it is chosen
     at.text_input(key="llm_url").set_value("http://127.0.0.1:9/v1")
     at.number_input(key="llm_timeout").set_value(2.0)
     _ok(at.run())
     _ask(at, QUESTION)
     notices = [unescape_md(w.value) for w in at.warning]
-    assert any("extractive answer" in n for n in notices), notices
+    assert any("以下是摘录原文的回答" in n for n in notices), notices
     assert "[" in _assistant_text(at)
 
 
@@ -264,7 +290,7 @@ def test_feedback_is_stored_and_exported(ui_env):
         _ok(at.run())
         last = read_feedback(path)[-1]
         assert last["rating"] == "up" and last["question"] == QUESTION and last["sources"] and last["answer"]
-        download = next(d for d in at.get("download_button") if "evaluation set" in d.proto.label)
+        download = next(d for d in at.get("download_button") if "评测集" in d.proto.label)
         assert download is not None
         lines = evaluation_lines(read_feedback(path))
         assert any(line["question"] == QUESTION and line["answers"] for line in lines)
@@ -277,7 +303,7 @@ def test_feedback_is_stored_and_exported(ui_env):
 
 @pytest.mark.slow
 def test_articles_page_lists_bylined_articles_and_opens_passage(ui_env):
-    at = _ok(_app().run())
+    at = _ok(_app("en").run())
     at.switch_page("app_pages/articles.py")
     _ok(at.run())
     table = at.dataframe[0].value
@@ -293,7 +319,7 @@ def test_articles_page_lists_bylined_articles_and_opens_passage(ui_env):
     index = load_index(ui_env / "index", verify=False)
     doc = next(d for d in index.documents.values() if d.title == "发展智能计算的道路选择")
     chunk = index.chunks_of(doc.id)[3]
-    link = _app()
+    link = _app("en")
     link.query_params.update(
         doc=doc.id, start=str(chunk.start), end=str(chunk.end), qs=str(chunk.start + 2), qe=str(chunk.start + 12)
     )
@@ -313,10 +339,10 @@ def test_evaluation_page_runs_an_uploaded_dataset(ui_env, eval_upload_cleanup):
         {"id": "t3", "question": "火星上的咖啡馆营业时间是几点？", "answers": [], "answerable": False},
     ]
     data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
-    at = _ok(_app().run())
+    at = _ok(_app("en").run())
     at.switch_page("app_pages/evaluation.py")
     _ok(at.run())
-    at.radio(key="eval_source").set_value("Upload a JSONL file")
+    at.radio(key="eval_source").set_value("upload")
     _ok(at.run())
     at.file_uploader(key="eval_file").set_value(("tiny.jsonl", data, "application/json"))
     at.multiselect(key="eval_modes").set_value(["hybrid", "bm25"])
@@ -333,10 +359,10 @@ def test_evaluation_page_runs_an_uploaded_dataset(ui_env, eval_upload_cleanup):
 
 @pytest.mark.slow
 def test_evaluation_page_reports_a_bad_dataset_in_one_sentence(ui_env, eval_upload_cleanup):
-    at = _ok(_app().run())
+    at = _ok(_app("en").run())
     at.switch_page("app_pages/evaluation.py")
     _ok(at.run())
-    at.radio(key="eval_source").set_value("Upload a JSONL file")
+    at.radio(key="eval_source").set_value("upload")
     _ok(at.run())
     at.file_uploader(key="eval_file").set_value(("bad.jsonl", b'{"id": 1}\nnot json\n', "application/json"))
     _ok(at.run())
@@ -352,7 +378,7 @@ def test_index_page_failed_build_keeps_previous_index(ui_env):
     before = read_manifest(ui_env / "index")["created_at"]
     uploads = ui_env / "uploads"
     existing = set(os.listdir(uploads)) if uploads.exists() else set()
-    at = _ok(_app().run())
+    at = _ok(_app("en").run())
     at.switch_page("app_pages/manage_index.py")
     _ok(at.run())
     counts = read_manifest(ui_env / "index")["counts"]
@@ -367,3 +393,80 @@ def test_index_page_failed_build_keeps_previous_index(ui_env):
     assert read_manifest(ui_env / "index")["created_at"] == before
     assert (set(os.listdir(uploads)) if uploads.exists() else set()) == existing
     assert not (ui_env.parent / "escape.txt").exists()
+
+
+PAGES = ("app_pages/chat.py", "app_pages/articles.py", "app_pages/evaluation.py", "app_pages/manage_index.py")
+ZH_ALLOWED = {"English", "hybrid", "dense", "bm25", "BM25", "OpenAI", "API", "JSONL", "JSON", "MRR", "nDCG", "hit"}
+
+
+def _chrome(at) -> list[str]:
+    """The interface's own words on the page: titles, labels, notices, captions, column names (document text, the
+    model's name and the magazine's titles in 《》 left out)."""
+    kinds = ("title", "subheader", "caption", "markdown", "info", "warning", "error", "success")
+    shown = [unescape_md(e.value) for kind in kinds for e in at.get(kind)]
+    buttons = [b.label for b in at.button if not (b.key or "").startswith("conv-")]  # saved questions: the reader's
+    shown += [e.label for e in at.expander] + buttons + [m.label for m in at.metric]
+    for kind in ("selectbox", "multiselect", "slider", "text_input", "number_input", "radio", "checkbox", "toggle"):
+        shown += [w.label for w in at.get(kind)]
+    shown += [p.proto.placeholder for p in at.chat_input]
+    shown += [str(c) for d in at.dataframe for c in d.value.columns]
+    clean = [re.sub(r"《[^》]*》|intfloat/\S+|\d{4}-\d\d-\d\dT[\d:+]+|/\S+", "", s) for s in shown]
+    return [s for s in clean if s.strip()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_text_of_the_other_language_leaks(ui_env, lang):
+    from rag.index import load_index
+
+    docs = load_index(ui_env / "index", verify=False).documents.values()
+    metadata = {m for d in docs for m in (*d.authors, *d.affiliations, d.section, d.issue.label()) if m}
+    for page in PAGES:
+        at = _ok(_app(lang).run())
+        at.switch_page(page)
+        _ok(at.run())
+        for shown in _chrome(at):
+            if lang == "zh":
+                words = set(re.findall(r"[A-Za-z]{3,}", shown)) - ZH_ALLOWED
+                assert not words, (page, shown)
+            else:
+                for data in sorted(metadata, key=len, reverse=True):  # the magazine's own names
+                    shown = shown.replace(data, "")
+                assert not has_cjk(shown.replace("中文", "")), (page, shown)
+
+
+@pytest.mark.slow
+def test_conversations_are_saved_listed_reopened_and_deleted(ui_env):
+    from rag.answer import ConversationStore
+
+    store = ConversationStore.under(ui_env)
+    before = {c.id for c in store.list()}
+    at = _ok(_app().run())
+    assert any(b.label.startswith("《") or "《" in b.label for b in at.button), "example questions on an empty chat"
+    example = next(b for b in at.button if "《" in b.label)
+    question = example.label
+    example.click()
+    _ok(at.run())
+    assert at.session_state["turns"][0].question == question, "an example question is asked with one click"
+    saved = [c for c in store.list() if c.id not in before]
+    try:
+        assert len(saved) == 1 and saved[0].title.startswith(question[:10]) and len(saved[0].turns) == 1
+        copy = next(c.value for c in at.code)
+        assert "[1]" in copy and "《" in copy, "the copyable answer lists its sources"
+        next(b for b in at.button if b.label == "新对话").click()
+        _ok(at.run())
+        assert not at.session_state["turns"]
+        next(b for b in at.button if b.key == f"conv-{saved[0].id}").click()
+        _ok(at.run())
+        assert [t.question for t in at.session_state["turns"]] == [question], "reopened"
+        assert any('class="rag-source"' in h.proto.body for h in at.get("html")), "with its sources"
+        at.text_input(key="conversation_name").set_value("改过的名字")
+        next(b for b in at.button if b.label == "保存名称").click()
+        _ok(at.run())
+        assert store.load(saved[0].id).title == "改过的名字"
+        next(b for b in at.button if b.label == "删除").click()
+        _ok(at.run())
+        assert store.load(saved[0].id) is None and not at.session_state["turns"]
+    finally:
+        for conversation in saved:
+            store.delete(conversation.id)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from rag.types import Document
 from ui import engine as shared
+from ui.i18n import name, t
 from ui.render import article_html, md
 
 
@@ -38,12 +39,27 @@ def _matches(doc: Document, needle: str) -> bool:
 
 
 SHOW = {
-    "Bylined articles": lambda d: d.kind == "article",
-    "All pieces": lambda d: d.is_article,  # also the preface, commentary and news
-    "Everything": lambda d: True,  # also covers, adverts, contents and masthead
+    "bylined": lambda d: d.kind == "article",
+    "pieces": lambda d: d.is_article,  # also the preface, commentary and news
+    "all": lambda d: True,  # also covers, adverts, contents and masthead
 }
+SHOW_LABELS = {"bylined": "art.show.bylined", "pieces": "art.show.pieces", "all": "art.show.all"}
+
+
+def _meta_line(doc: Document, chunks: int) -> str:
+    """One line: authors (affiliations) · section · page · issue · chunks."""
+    people = " ".join(doc.authors)
+    if doc.affiliations:  # an affiliation usually repeats the name ("孙凝晖 中国工程院院士"): then it replaces it
+        named = all(any(a in f for f in doc.affiliations) for a in doc.authors)
+        people = "；".join(doc.affiliations) if named else f"{people}（{'；'.join(doc.affiliations)}）"
+    bits = [people, doc.section or "", f"P{doc.page}" if doc.page else "", doc.issue.label(), t("art.chunks", n=chunks)]
+    return " · ".join(b for b in bits if b)
+
 
 engine = shared.engine_or_stop()
+if st.session_state.get("previous_page") not in (None, "articles") and not st.query_params.get("doc"):
+    st.session_state.pop("reader_current", None)  # opened from the menu: start at the list, not the last article
+    st.session_state.pop("_followed_link", None)
 docs = engine.index.documents
 chunk_counts = Counter(c.doc_id for c in engine.index.chunks)
 linked, passage, quote = _link_target(docs)
@@ -55,42 +71,47 @@ if linked and st.session_state.get("_followed_link") != link:
 current = st.session_state.get("reader_current")
 at_passage = bool(linked and passage and current == linked)
 
-st.title("Articles")
+st.title(t("art.title"))
 # opened from a source link: the reading view comes first, the list folds away
-browse = st.expander("Browse and search the documents", expanded=False) if at_passage else st.container()
+browse = st.expander(t("art.browse"), expanded=False) if at_passage else st.container()
 with browse:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    needle = left.text_input("Search titles, authors, sections and text", key="articles_search").strip().lower()
-    show = right.selectbox("Show", list(SHOW), key="articles_show")
+    needle = left.text_input(t("art.search"), key="articles_search").strip().lower()
+    show = right.selectbox(
+        t("art.show"), list(SHOW), key="articles_show", format_func={k: t(v) for k, v in SHOW_LABELS.items()}.get
+    )
     listed = [d for d in docs.values() if SHOW[show](d) and (not needle or _matches(d, needle))]
     listed.sort(key=lambda d: (d.page is None, d.page or 0, d.title))
-    st.caption(f"{len(listed)} of {len(docs)} documents")
+    st.caption(t("art.count", n=len(listed), total=len(docs)))
     st.dataframe(
         [
             {
-                "title": d.title,
-                "authors": " ".join(d.authors),
-                "section": d.section or "",
-                "page": d.page,
-                "chunks": chunk_counts.get(d.id, 0),
-                "kind": d.kind,
+                t("art.col.title"): d.title,
+                t("art.col.authors"): " ".join(d.authors),
+                t("art.col.section"): d.section or "",
+                t("art.col.page"): d.page,
+                t("art.col.chunks"): chunk_counts.get(d.id, 0),
+                t("art.col.kind"): name("kind", d.kind),
             }
             for d in listed
         ],
         hide_index=True,
-        column_config={"page": st.column_config.NumberColumn(format="%d"), "chunks": st.column_config.NumberColumn()},
+        column_config={
+            t("art.col.page"): st.column_config.NumberColumn(format="%d"),
+            t("art.col.chunks"): st.column_config.NumberColumn(),
+        },
     )
 
 choices = [d.id for d in listed]
 if linked and linked not in choices:
     choices.insert(0, linked)
 if not choices:
-    st.info("No document matches the search.")
+    st.info(t("art.no_match"))
     st.stop()
 # the key changes with the list (and the link), so the box always shows the document that is displayed
 key = "reader_" + hashlib.sha1(repr((choices, link)).encode()).hexdigest()[:12]
 doc_id = st.selectbox(
-    "Read",
+    t("art.read"),
     choices,
     index=choices.index(current) if current in choices else 0,
     key=key,
@@ -101,24 +122,16 @@ doc = docs[doc_id]
 
 st.divider()
 st.header(md(doc.title))
-meta = [
-    " ".join(doc.authors),
-    "；".join(doc.affiliations),
-    doc.section or "",
-    f"P{doc.page}" if doc.page else "",
-    doc.issue.label(),
-    f"{chunk_counts.get(doc.id, 0)} chunks",
-]
-st.caption(md(" · ".join(m for m in meta if m)))
+st.caption(md(_meta_line(doc, chunk_counts.get(doc.id, 0))))
 
 if doc_id == linked and passage:
     st.info(
-        "Opened at the passage you came from: the passage is shaded, the cited sentence highlighted.",
+        t("art.opened"),
         icon=":material/format_quote:",
     )
     before = doc.text[: passage[0]]
     if before.strip():
-        with st.expander(f"Text before this passage ({len(before)} characters)"):
+        with st.expander(t("art.before", n=len(before))):
             st.html(article_html(before))
     rest = doc.text[passage[0] :]
     quotes = [(quote[0] - passage[0], quote[1] - passage[0])] if quote else []

@@ -20,30 +20,50 @@ from rag.evaluation import (
     write_chart,
 )
 from ui import engine as shared
+from ui.i18n import error_text, t
 from ui.render import highlight_html, md
 from ui.uploads import save_upload
 
-DEV, UPLOAD = "Development set (bundled)", "Upload a JSONL file"
+DEV, UPLOAD = "dev", "upload"
+SOURCES = {DEV: "ev.dev", UPLOAD: "ev.upload"}
 
 settings = shared.settings()
 engine = shared.engine_or_stop()
 
-st.title("Evaluation")
-st.caption(
-    "Retrieval quality (hit@k, MRR@10, nDCG@10) per mode; a passage is relevant when it holds an evidence "
-    "string. Optionally also scores the answers."
+st.title(t("ev.title"))
+st.caption(t("ev.caption"))
+source = st.radio(
+    t("ev.questions"),
+    (DEV, UPLOAD),
+    key="eval_source",
+    horizontal=True,
+    format_func={k: t(v) for k, v in SOURCES.items()}.get,
 )
-source = st.radio("Questions", (DEV, UPLOAD), key="eval_source", horizontal=True)
 uploaded = None
 if source == UPLOAD:
     uploaded = st.file_uploader(
-        'JSONL: one {"id", "question", "answers", "answerable"} per line',
+        t("ev.file"),
         type=["jsonl", "json"],
         key="eval_file",
         max_upload_size=max(1, settings.limits.max_file_bytes // 2**20),
     )
-modes = st.multiselect("Modes", EVAL_MODES, default=["hybrid", "dense", "bm25"], key="eval_modes")
-answers = st.checkbox("Also answer every question and score the answers (slower)", key="eval_answers")
+modes = st.multiselect(t("ev.modes"), EVAL_MODES, default=["hybrid", "dense", "bm25"], key="eval_modes")
+answers = st.checkbox(t("ev.answers"), key="eval_answers")
+
+
+def _metrics(report: dict) -> list[dict]:
+    """The metrics table with the comparison against hybrid spelled out."""
+    rows = []
+    for row in metrics_rows(report):
+        comparison = report.get("comparisons", {}).get(row["mode"])
+        row.pop("vs hybrid (MRR@10)", None)
+        label = "—"
+        if comparison:
+            p = f"{comparison['sign_test_p']:.2g}"
+            label = t("ev.vs.label", wins=len(comparison["wins"]), losses=len(comparison["losses"]), p=p)
+        mode = row.pop("mode")
+        rows.append({t("ev.col.mode"): mode, **row, t("ev.vs"): label})
+    return rows
 
 
 def _dataset_path() -> Path | None:
@@ -55,17 +75,17 @@ def _dataset_path() -> Path | None:
     return save_upload(folder, uploaded.name, uploaded.getvalue(), settings.limits.max_file_bytes, (".jsonl", ".json"))
 
 
-if st.button("Run the evaluation", type="primary", disabled=not modes or (source == UPLOAD and uploaded is None)):
+if st.button(t("ev.run"), type="primary", disabled=not modes or (source == UPLOAD and uploaded is None)):
     try:
         path = _dataset_path()
         questions = load_dataset(path, [d.text for d in engine.index.documents.values()])
         total = max(evaluation_steps(questions, modes, answers), 1)
-        bar = st.progress(0.0, text=f"evaluating {len(questions)} questions")
+        bar = st.progress(0.0, text=t("ev.progress", n=len(questions)))
         done = [0]
 
         def tick() -> None:
             done[0] += 1
-            bar.progress(min(done[0] / total, 1.0), text=f"evaluating: {done[0]} of {total} steps")
+            bar.progress(min(done[0] / total, 1.0), text=t("ev.step", done=done[0], total=total))
 
         report = run_evaluation(engine, path, questions, modes, answers=answers, tick=tick)
         bar.empty()
@@ -73,45 +93,54 @@ if st.button("Run the evaluation", type="primary", disabled=not modes or (source
         st.session_state["eval_report"] = report
         st.session_state["eval_chart"] = write_chart(report, chart).read_bytes()
     except Exception as exc:
-        st.error(md(shared.friendly(exc)))
+        st.error(md(error_text(exc)))
 
 report = st.session_state.get("eval_report")
 if not report:
     st.stop()
 
-st.subheader(md(f"{Path(report['dataset']).name}: {report['n']} questions, {report['n_answerable']} answerable"))
-st.dataframe(metrics_rows(report), hide_index=True, key="eval_table")
-st.image(st.session_state["eval_chart"], caption="metrics per mode")
+name = Path(report["dataset"]).name
+st.subheader(md(t("ev.summary", name=name, n=report["n"], answerable=report["n_answerable"])))
+st.dataframe(
+    _metrics(report),
+    hide_index=True,
+    key="eval_table",
+    column_config={t("ev.vs"): st.column_config.TextColumn(help=t("ev.vs.help"))},
+)
+st.caption(t("ev.vs.help"))
+st.image(st.session_state["eval_chart"], caption=t("ev.chart"))
 if report.get("answers"):
-    st.dataframe(answer_rows(report["answers"]), hide_index=True)
+    st.dataframe([{**r, "value": str(r["value"])} for r in answer_rows(report["answers"])], hide_index=True)
 st.download_button(
-    "Download the report (JSON)",
+    t("ev.download"),
     json.dumps(report, ensure_ascii=False, indent=2),
     file_name="report.json",
     mime="application/json",
     icon=":material/download:",
 )
 
-st.subheader("Per question")
+st.subheader(t("ev.per_question"))
 per_question = {q["id"]: q for q in report["per_question"]}
-missed = st.toggle("Only questions whose evidence hybrid did not rank in the top 10", key="eval_missed")
+missed = st.toggle(t("ev.missed"), key="eval_missed")
 ids = [
     i for i, q in per_question.items() if not missed or (q.get("first_relevant_rank") or {}).get("hybrid", 0) is None
 ]
 if not ids:
-    st.info("No question to show.")
+    st.info(t("ev.no_question"))
     st.stop()
-qid = st.selectbox("Question", ids, key="eval_question", format_func=lambda i: f"{i} · {per_question[i]['question']}")
+qid = st.selectbox(
+    t("ev.question"), ids, key="eval_question", format_func=lambda i: f"{i} · {per_question[i]['question']}"
+)
 q = per_question[qid]
-st.markdown("**Question:** " + md(q["question"]))
-st.markdown("**Evidence:** " + ("; ".join(f"「{md(a)}」" for a in q["answers"]) or "none (unanswerable)"))
+st.markdown(t("ev.q") + md(q["question"]))
+st.markdown(t("ev.evidence") + ("; ".join(f"「{md(a)}」" for a in q["answers"]) or t("ev.unanswerable")))
 ranks = q.get("first_relevant_rank")
 if ranks:
     st.dataframe(
         [
             {
-                "mode": m,
-                "first relevant rank": str(r) if r is not None else ">10",
+                t("ev.col.mode"): m,
+                t("ev.col.rank"): str(r) if r is not None else ">10",
                 **{k: round(v, 3) for k, v in (q.get("metrics", {}).get(m) or {}).items()},
             }
             for m, r in ranks.items()
@@ -119,8 +148,8 @@ if ranks:
         hide_index=True,
     )
 if q.get("answer"):
-    st.markdown("**Answer:** " + md(q["answer"]["answer"]))
+    st.markdown(t("ev.answer") + md(q["answer"]["answer"]))
 for hit in q.get("top", []):
-    flag = "relevant" if hit.get("relevant") else "not relevant"
-    st.markdown(md(f"#{hit['rank']} 《{hit.get('title', '')}》 · score {hit['score']} · {flag}"))
+    flag = t("ev.relevant") if hit.get("relevant") else t("ev.not_relevant")
+    st.markdown(md(t("ev.hit", rank=hit["rank"], title=hit.get("title", ""), flag=flag)))
     st.html(highlight_html(hit["text"], evidence_spans(hit["text"], q["answers"])))

@@ -9,6 +9,7 @@ import streamlit as st
 from rag import rebuild_engine
 from rag.ingest import bundled_corpus
 from ui import engine as shared
+from ui.i18n import error_text, name, t
 from ui.render import md
 from ui.uploads import TEXT_TYPES, SavedUploads, save_uploads, stored_files, uploads_dir
 
@@ -18,50 +19,51 @@ holder = shared.holder()
 folder = uploads_dir(settings.home)
 manifest = engine.index.manifest
 
-st.title("Index")
+st.title(t("ix.title"))
 counts = manifest.get("counts", {})
 a, b, c, d = st.columns(4)
-a.metric("Documents", counts.get("documents", "?"))
-b.metric("Chunks", counts.get("chunks", "?"))
-c.metric("Vectors", counts.get("vectors", "?"))
-d.metric("Build time", f"{manifest.get('build_seconds', 0):.1f} s")
+a.metric(t("ix.documents"), counts.get("documents", "?"))
+b.metric(t("ix.chunks"), counts.get("chunks", "?"))
+c.metric(t("ix.vectors"), counts.get("vectors", "?"))
+d.metric(t("ix.build_time"), t("ix.seconds", s=f"{manifest.get('build_seconds', 0):.1f}"))
 st.caption(
     md(
-        f"Built {manifest.get('created_at', '?')} with {manifest.get('model', {}).get('name', '?')} "
-        f"in {engine.index.path}"
+        t(
+            "ix.built",
+            created=manifest.get("created_at", "?"),
+            model=manifest.get("model", {}).get("name", "?"),
+            path=engine.index.path,
+        )
     )
 )
-with st.expander("Manifest"):
+with st.expander(t("ix.manifest")):
     st.json(manifest, expanded=1)
 
 if notice := st.session_state.pop("index_notice", None):
     st.success(md(notice))
 
-st.subheader("Rebuild")
+st.subheader(t("ix.rebuild"))
 recorded = [Path(s) for s in manifest.get("sources", [])]
 mine = (bundled_corpus().resolve(), folder.resolve())
 others = [s for s in recorded if s.exists() and s.resolve() not in mine and s.resolve().parent != folder.resolve()]
-bundled = st.checkbox("Include the bundled magazine", value=True, key="index_bundled")
-keep = [s for s in others if st.checkbox(md(f"Keep {s}"), value=True, key=f"index_keep_{s}")]
+bundled = st.checkbox(t("ix.bundled"), value=True, key="index_bundled")
+keep = [s for s in others if st.checkbox(md(t("ix.keep", path=s)), value=True, key=f"index_keep_{s}")]
 stored = stored_files(folder)
 kept_uploads = (
-    st.multiselect(
-        "Uploaded files to include", stored, default=stored, key="index_uploads", format_func=lambda p: p.name
-    )
+    st.multiselect(t("ix.uploads"), stored, default=stored, key="index_uploads", format_func=lambda p: p.name)
     if stored
     else []
 )
 files = st.file_uploader(
-    "Add .txt / .md files",
+    t("ix.add"),
     type=[t.lstrip(".") for t in TEXT_TYPES],
     accept_multiple_files=True,
     key="index_files",
     max_upload_size=max(1, settings.limits.max_file_bytes // 2**20),
-    help=f"Up to {settings.limits.max_upload_files} files per upload, "
-    f"at most {settings.limits.max_file_bytes // 2**20} MB each.",
+    help=t("ix.add.help", n=settings.limits.max_upload_files, mb=settings.limits.max_file_bytes // 2**20),
 )
 
-if st.button("Build the index", type="primary", icon=":material/build:"):
+if st.button(t("ix.build"), type="primary", icon=":material/build:"):
     saved = SavedUploads()
     try:  # every file is checked (count, type, size) before any is written
         saved = save_uploads(
@@ -74,17 +76,19 @@ if st.button("Build the index", type="primary", icon=":material/build:"):
         sources = ([bundled_corpus()] if bundled else []) + keep + [folder / n for n in sorted(chosen)]
         if not sources:
             raise ValueError("nothing to index: include the bundled magazine or add files")
-        bar = st.progress(0.0, text="building the index")
+        bar = st.progress(0.0, text=t("ix.building"))
         new, report = rebuild_engine(
             settings,
             sources,
-            lambda stage, _f: bar.progress(shared.stage_fraction(stage), text=f"{stage} done"),
+            lambda stage, _f: bar.progress(
+                shared.stage_fraction(stage), text=t("ix.stage_done", stage=name("stage", stage))
+            ),
             embedder=engine.embedder,
         )
         holder.replace(new)
-        note = f"Indexed {report.documents} documents, {report.chunks} chunks ({report.embedded} embedded)."
+        note = t("ix.done", documents=report.documents, chunks=report.chunks, embedded=report.embedded)
         st.session_state["index_notice"] = note + "".join(f"\n{w}" for w in report.warnings)
         st.rerun()
     except Exception as exc:
         saved.undo()  # files of a failed build are not kept; a replaced upload gets its old content back
-        st.error(md(shared.friendly(exc) + " The previous index is still in use."))
+        st.error(md(t("ix.failed", error=error_text(exc))))

@@ -1,0 +1,52 @@
+"""The interface catalogue (`ui.i18n`): both languages for every text, language choice, library sentences."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from rag.text import has_cjk
+from ui.i18n import CATALOGUE, library_text, preferred, text
+
+FIELDS = string.Formatter()
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in FIELDS.parse(template) if name}
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_every_text_exists_in_both_languages(key):
+    zh, en = CATALOGUE[key]
+    assert zh and en
+    assert not has_cjk(en), (key, en)
+    assert has_cjk(zh) or not re.search(r"[A-Za-z]{3,}", zh), (key, zh)  # a Chinese text, or symbols only
+    assert _fields(zh) == _fields(en), key
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("en-US,en;q=0.9", "en"),
+        ("en-GB,zh-CN;q=0.5", "en"),
+        ("fr-FR,zh-TW;q=0.5,en;q=0.3", "zh"),
+        ("de-DE", "zh"),
+        ("", "zh"),
+        (None, "zh"),
+    ],
+)
+def test_language_from_the_browser(header, lang):
+    assert preferred(header) == lang
+
+
+def test_library_sentences_are_translated():
+    assert library_text("the question is empty; type a question", "zh") == "问题是空的，请输入一个问题。"
+    assert library_text("the question is empty; type a question", "en") == "The question is empty; type a question."
+    notice = "the language model could not answer (timeout); this is the extractive answer"
+    assert library_text(notice, "zh") == "语言模型未能作答（timeout），以下是摘录原文的回答。"
+    assert library_text("something new", "zh").startswith("出了问题")
+    assert library_text("something new", "en") == "Something new."
+    assert text("chat.reading", "zh", n=5) == "正在阅读 5 个段落……"
