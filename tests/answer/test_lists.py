@@ -10,7 +10,10 @@ from rag.answer.lists import asked_count, asks_for_many, choose_group, list_answ
 from rag.answer.structure import enumerations, heading_lists
 from rag.types import Chunk, Document, Hit
 
-SHI = "针对短板，提出以下建议。一是加快战略转型，实现整体转变。二是统筹全链创新，推进衔接贯通。三是强化企业作用，加强网络构建。"
+SHI = (
+    "针对短板，提出以下建议。一是加快战略转型，实现整体转变。二是统筹全链创新，推进衔接贯通。"
+    "三是强化企业作用，加强网络构建。"
+)
 
 
 def _items(text, groups):
@@ -41,7 +44,10 @@ def test_ordinal_families(text, expected):
 
 
 def test_sibling_headings_form_a_list():
-    text = "应对策略\n靶向解决研发难题，筑牢技术创新之梁\n正文一。\n统筹规划方案，筑牢产业协同之梁\n正文二。\n建立健全体系，筑牢支撑保障之梁\n正文三。"
+    text = (
+        "应对策略\n靶向解决研发难题，筑牢技术创新之梁\n正文一。\n统筹规划方案，筑牢产业协同之梁\n正文二。\n"
+        "建立健全体系，筑牢支撑保障之梁\n正文三。"
+    )
     (group,) = heading_lists(text)
     assert [text[s:e][-8:] for s, e in group.items] == ["筑牢技术创新之梁", "筑牢产业协同之梁", "筑牢支撑保障之梁"]
     assert text[group.lead[0] : group.lead[1]] == "应对策略"
