@@ -6,7 +6,7 @@ their `[n]` markers, or the abstention when the confidence is below the threshol
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rag.index import ChunkStore
 from rag.text import SENTENCE_PUNCT, display_sentence, near_duplicate, passage_sentences, squash, strip_speaker
@@ -144,16 +144,33 @@ def _continuation(
 
 
 def _as_list(
-    question: str, hits: Sequence[Hit], context: AnswerContext, config: AnswerSettings, analysis: Analysis
+    question: str,
+    hits: Sequence[Hit],
+    context: AnswerContext,
+    config: AnswerSettings,
+    analysis: Analysis,
+    exclude: Collection[str] = (),
 ) -> ListAnswer | None:
-    """The answer as a list when the question asks for several things and an article lists them."""
+    """The answer as a list when the question asks for several things and an article lists them (never citing
+    a passage in `exclude`, e.g. what the previous answer cited when the reader asks "what else?")."""
     if not asks_for_many(question):
         return None
     texts = (
         context.store.df_texts() if context.store is not None else [squash(h.chunk.indexed_text).lower() for h in hits]
     )
     picked = choose_group(question, term_weights(analysis.info.terms, texts), hits, config, context.groups)
-    return list_answer(*picked, hits, context.store) if picked else None
+    if picked is None:
+        return None
+    doc, group = picked
+    best = analysis.ranked[0]
+    at = best.hit.chunk.start + best.start  # where the best sentence is in its document
+    inside = best.hit.document.id == doc.id and group.start <= at < group.end
+    if _introduces(best.text, analysis.info.kinds) and not inside:
+        return None  # the best sentence announces a list of its own (its neighbours follow it): not this group
+    listed = list_answer(doc, group, hits, context.store)
+    if listed is None or any(c.chunk_id in exclude for c in listed.citations):
+        return None
+    return listed
 
 
 def extractive_answer(
@@ -162,9 +179,10 @@ def extractive_answer(
     context: AnswerContext | None = None,
     config: AnswerSettings = DEFAULT_SETTINGS,
     analysis: Analysis | None = None,
+    exclude: Collection[str] = (),
 ) -> Answer:
     """The extractive answer for already-retrieved `hits` (sources are all hits, numbered in rank order);
-    it abstains below `config.threshold`."""
+    it abstains below `config.threshold`. A list answer never cites a passage in `exclude`."""
     context = context or AnswerContext(None)
     threshold = config.threshold
     sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
@@ -172,7 +190,7 @@ def extractive_answer(
     english = analysis.info.english
     if not analysis.ranked or analysis.confidence < threshold:
         return abstention(question, english, sources, analysis.confidence)
-    listed = _as_list(question, hits, context, config, analysis)
+    listed = _as_list(question, hits, context, config, analysis, exclude)
     if listed is not None:
         body = "\n".join(listed.lines)
         text = f"{ENGLISH_NOTE}\n{body}" if english else body

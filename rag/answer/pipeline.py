@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 
 from rag.errors import LLMError
@@ -94,7 +94,7 @@ class Answerer:
         """
         cleaned = check_query(question, k, mode, self.retriever.limits)
         hits = self.retriever.search(cleaned, k=max(k, 1), mode=mode, where=where, timer=timer)
-        return self.stream_hits(cleaned, hits, llm)
+        return self.stream_hits(cleaned, hits, llm, where.exclude_chunks if where else ())
 
     def answer(
         self,
@@ -136,11 +136,13 @@ class Answerer:
             where = replace(base, exclude_chunks=(*base.exclude_chunks, *previous.cited))
         return cleaned, query, self.stream(query, k, mode, llm, where)
 
-    def stream_hits(self, question: str, hits: list[Hit], llm: ChatModel | None = None) -> Iterator[str | Answer]:
+    def stream_hits(
+        self, question: str, hits: list[Hit], llm: ChatModel | None = None, exclude: Collection[str] = ()
+    ) -> Iterator[str | Answer]:
         """The answer to `question` from already-retrieved `hits`, streamed as by `stream`."""
         translated = self.retriever.lexical_query(question) if QuestionInfo.parse(question).english else None
         analysis = analyse(question, hits, self.context, self.settings, translated)
-        extractive = extractive_answer(question, hits, self.context, self.settings, analysis)
+        extractive = extractive_answer(question, hits, self.context, self.settings, analysis, exclude)
         if llm is None or extractive.abstained:
             if llm is not None:  # weak evidence: the model is not asked, but the answer says who would have answered
                 extractive = replace(extractive, answerer=llm.label)
