@@ -78,7 +78,7 @@ if st.button("Build the index", type="primary", icon=":material/build:"):
         new, report = rebuild_engine(
             settings,
             sources,
-            lambda stage, _f: bar.progress(shared.stage_fraction(stage), text=f"{stage} done"),
+            shared.show_progress(bar),
             embedder=engine.embedder,
         )
         holder.replace(new)
