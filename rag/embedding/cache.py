@@ -23,8 +23,8 @@ CACHE_SCHEMA_VERSION = 1
 #: Part of the key of a span vector pooled from its passage's pass (`SpanEmbedder`), never of a passage's key.
 SPAN_POOLING = "span-mean-pooled"
 
-#: Called after each batch with (texts embedded so far, texts to embed).
-Tick = Callable[[int, int], None]
+#: Called after each batch with (texts embedded so far, texts to embed, share of the characters embedded so far).
+Tick = Callable[[int, int, float], None]
 
 
 class EmbeddingCache:
@@ -102,14 +102,14 @@ def batches(texts: Sequence[str], calls: int = 24, most: int = 64) -> list[list[
 
 def _encode_in_batches(embedder: Embedder, texts: list[str], tick: Tick | None) -> np.ndarray:
     vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    done = 0
+    done, chars, total_chars = 0, 0, sum(map(len, texts)) or 1
     if tick:
-        tick(0, len(texts))
+        tick(0, len(texts), 0.0)
     for batch in batches(texts):
         vectors[batch] = embedder.encode_passages([texts[i] for i in batch])
-        done += len(batch)
+        done, chars = done + len(batch), chars + sum(len(texts[i]) for i in batch)
         if tick:
-            tick(done, len(texts))
+            tick(done, len(texts), chars / total_chars)
     return vectors
 
 
@@ -122,7 +122,7 @@ def embed_passages_cached(
     cached = cache.get_many(texts)
     missing = [t for t in dict.fromkeys(texts) if cache.key(t) not in cached]
     if tick and not missing:
-        tick(0, 0)
+        tick(0, 0, 1.0)
     if missing:
         log.info("embedding %d of %d passages", len(missing), len(texts))
         fresh = _encode_in_batches(embedder, missing, tick)
@@ -147,9 +147,9 @@ def embed_with_spans_cached(
     cached = cache.get_keys([k for row in keys for k in row])
     missing = [i for i, row in enumerate(keys) if any(k not in cached for k in row)]
     missing = list({texts[i]: i for i in reversed(missing)}.values())  # each distinct text once
-    done = 0
+    done, chars, total_chars = 0, 0, sum(len(texts[i]) for i in missing) or 1
     if tick:
-        tick(0, len(missing))
+        tick(0, len(missing), 0.0)
     if missing:
         log.info("embedding %d of %d passages with their sentences", len(missing), len(texts))
         for batch in batches([texts[i] for i in missing]):
@@ -159,8 +159,8 @@ def embed_with_spans_cached(
             new_vectors = np.concatenate([np.vstack([v[None, :], p]) for v, p in zip(vectors, pooled)])
             cache.put_keys(new_keys, new_vectors)
             cached.update(zip(new_keys, new_vectors))
-            done += len(rows)
+            done, chars = done + len(rows), chars + sum(len(texts[i]) for i in rows)
             if tick:
-                tick(done, len(missing))
+                tick(done, len(missing), chars / total_chars)
     out = [np.stack([cached[k] for k in row]).astype(np.float32) for row in keys]
     return out, len(missing)

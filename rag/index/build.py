@@ -148,14 +148,14 @@ def _embed(
                 [c.indexed_text for c in chunks],
                 [sentence_spans(c) for c in chunks],
                 cache,
-                lambda done, total: track("embed", done, total, "passages"),
+                lambda done, total, work: track("embed", done, total, "passages", work),
             )
             owner = np.repeat(np.arange(len(chunks), dtype=np.int64), [len(r) for r in rows])
             vectors = np.concatenate(rows) if rows else np.zeros((0, embedder.dimension), np.float32)
             return np.ascontiguousarray(vectors, dtype=np.float32), owner, embedded
         texts, owner = dense_texts(chunks, sentences=keep_sentence_vectors(len(chunks)))
         vectors, embedded = embed_passages_cached(
-            embedder, texts, cache, lambda done, total: track("embed", done, total, "texts")
+            embedder, texts, cache, lambda done, total, work: track("embed", done, total, "texts", work)
         )
     return vectors, owner, embedded
 

@@ -71,18 +71,22 @@ class ProgressTracker:
         self._stage_started = self.started
         self._fraction = 0.0
 
-    def __call__(self, stage: str, done: int = 0, total: int = 0, unit: str = "") -> None:
+    def __call__(self, stage: str, done: int = 0, total: int = 0, unit: str = "", work: float | None = None) -> None:
+        """Report `done` of `total` in `stage`; `work` is the share of the stage's work done (by default
+        done/total): the time left is projected from it, as texts of different lengths cost different time."""
         now = time.perf_counter()
         if stage != self._stage:
             self._stage, self._stage_started = stage, now
+        share = work if work is not None else (done / total if total else 0.0)
         rate = eta = None
         if stage == "embed" and done and total:
-            rate = done / max(now - self._stage_started, 1e-6)
-            eta = (total - done) / rate + INDEX_AND_SAVE_SECONDS
+            spent = max(now - self._stage_started, 1e-6)
+            rate = done / spent
+            eta = spent * (1 - share) / max(share, 1e-6) + INDEX_AND_SAVE_SECONDS
         elif stage == "done":
             eta = 0.0
         before = sum(STAGE_WEIGHTS[s] for s in STAGES[: STAGES.index(stage)]) if stage in STAGE_WEIGHTS else 0.0
-        within = STAGE_WEIGHTS.get(stage, 0.0) * (done / total if total else 0.0)
+        within = STAGE_WEIGHTS.get(stage, 0.0) * share
         self._fraction = max(self._fraction, min(1.0, before + within if stage != "done" else 1.0))
         if self.callback is not None:
             self.callback(BuildProgress(stage, done, total, unit, now - self.started, rate, eta, self._fraction))
