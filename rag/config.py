@@ -50,6 +50,8 @@ class Settings:
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     faiss_factory: str = "auto"  # exact up to 200k vectors, IVF beyond (rag.index.faiss_dense, README Performance)
     dense_backend: str = "faiss"
+    # "separate": each sentence embedded on its own; "pooled" halves the cold build, dense MRR@10 −0.09 (README)
+    sentence_vectors: str = "separate"
     batch_size: int = 32
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answer: AnswerSettings = DEFAULT_SETTINGS
@@ -69,6 +71,7 @@ class Settings:
             chunking=self.chunking,
             faiss_factory=self.faiss_factory,
             dense_backend=self.dense_backend,
+            sentence_vectors=self.sentence_vectors,
             batch_size=self.batch_size,
             max_file_bytes=self.limits.max_file_bytes,
         )
@@ -82,6 +85,7 @@ class Settings:
             "model": os.environ.get("RAG_MODEL") or base.model,
             "faiss_factory": os.environ.get("RAG_FAISS_FACTORY") or base.faiss_factory,
             "dense_backend": os.environ.get("RAG_DENSE_BACKEND") or base.dense_backend,
+            "sentence_vectors": os.environ.get("RAG_SENTENCE_VECTORS") or base.sentence_vectors,
             "retrieval": replace(base.retrieval, top_k=_env_int("RAG_TOP_K", base.retrieval.top_k)),
             "limits": replace(
                 limits,

@@ -13,15 +13,17 @@ from pathlib import Path
 
 from rag.answer import Answerer
 from rag.embedding import Embedder, SentenceTransformerEmbedder
-from rag.index import BuildReport, Progress, SearchIndex, build_index, open_index
+from rag.index import BuildProgress, BuildReport, Progress, SearchIndex, build_index, open_index
 from rag.ingest import bundled_corpus
 from rag.retrieval import Retriever
 
 from .config import Settings
 
 
-def load_embedder(settings: Settings) -> Embedder:
+def load_embedder(settings: Settings, progress: Progress | None = None) -> Embedder:
     """The embedder `settings` name (the bundled model is converted into `settings.home` on first use)."""
+    if progress is not None:
+        progress(BuildProgress("model"))
     return SentenceTransformerEmbedder(settings.model, settings.home, settings.batch_size)
 
 
@@ -50,7 +52,7 @@ def open_engine(
     embedder: Embedder | None = None,
 ) -> Engine:
     """Load the index (building it from `sources` or the bundled corpus when missing or stale)."""
-    embedder = embedder or load_embedder(settings)
+    embedder = embedder or load_embedder(settings, progress)
     index, reason = open_index(settings.index, lambda: embedder, sources, progress)
     return Engine.assemble(settings, embedder, index, reason)
 
@@ -64,6 +66,6 @@ def rebuild_engine(
     """Build the index from `sources` (the bundled corpus when empty) now; returns the engine and the report.
 
     Pass the running engine's `embedder` to reuse the loaded model."""
-    embedder = embedder or load_embedder(settings)
+    embedder = embedder or load_embedder(settings, progress)
     index, report = build_index(sources or [bundled_corpus()], settings.index, embedder, progress)
     return Engine.assemble(settings, embedder, index), report

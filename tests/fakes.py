@@ -62,3 +62,19 @@ class ListStore:
 
     def df_texts(self):
         return ["".join(f"{c.header}\n{c.text}".split()).lower() for c in self.chunks]
+
+
+class FakeSpanEmbedder(FakeEmbedder):
+    """A `SpanEmbedder`: a span's vector is the fake vector of the span's own text (so pooled equals separate)."""
+
+    def __init__(self, dimension: int = 64, name: str = "fake-bigram"):
+        super().__init__(dimension, name)
+        self.passes = 0
+
+    def encode_passages_with_spans(self, texts, spans):
+        self.passes += len(texts)
+        pooled = [
+            np.stack([self._vector(t[a:b]) for a, b in s]) if s else np.zeros((0, self.dimension), np.float32)
+            for t, s in zip(texts, spans)
+        ]
+        return self.encode_queries(list(texts)), pooled

@@ -1,20 +1,20 @@
 """The one engine per process: model + index loaded once (st.cache_resource), shared by every session.
 
 `EngineHolder` is the cached object; a rebuild on the Index page swaps its engine in place, so every session
-sees the new index on its next run and nothing is reloaded otherwise.
+sees the new index on its next run and nothing is reloaded otherwise. The first load shows a progress bar with the
+build's stage, count, rate and time left, and prints the same lines on the terminal that runs `rag ui`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import streamlit as st
 
 from rag import Engine, Settings, open_engine
+from rag.cli.output import progress_lines
 from rag.errors import describe
-
-STAGES = ("parse", "chunk", "embed", "index", "save")
+from rag.index import BuildProgress, Progress
 
 
 class EngineHolder:
@@ -23,7 +23,7 @@ class EngineHolder:
         self.engine: Engine | None = None
         self.lock = threading.Lock()
 
-    def get(self, progress: Callable[[str, float], None] | None = None) -> Engine:
+    def get(self, progress: Progress | None = None) -> Engine:
         with self.lock:
             if self.engine is None:
                 engine = open_engine(self.settings, progress=progress)
@@ -56,22 +56,39 @@ def friendly(exc: BaseException) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith((".", "。")) else ".")
 
 
-def stage_fraction(stage: str) -> float:
-    """Overall progress after `stage` of `rag.index.build_index` has finished."""
-    return (STAGES.index(stage) + 1) / len(STAGES) if stage in STAGES else 0.0
+FIRST_START = "First start: "
+
+
+def progress_text(p: BuildProgress, lead: str = "") -> str:
+    """The line under the progress bar: the build's own description (stage, count, rate, time left)."""
+    line = p.describe()
+    return lead + (line[:1].lower() if lead else line[:1].upper()) + line[1:]
+
+
+def show_progress(bar, lead: str = "") -> Progress:
+    """A build-progress callback that moves `bar` (a `st.progress`) and prints the same lines on the terminal that
+    runs the app."""
+    terminal = progress_lines(prefix="rag ui: ")
+
+    def update(p: BuildProgress) -> None:
+        bar.progress(p.fraction, text=progress_text(p, lead))
+        terminal(p)
+
+    return update
 
 
 def engine_or_stop() -> Engine:
-    """The shared engine; the first call in a process loads it with a progress message. On failure the page shows
+    """The shared engine; the first call in a process loads it under a progress bar. On failure the page shows
     one sentence and stops."""
     h = holder()
     if h.engine is not None:
         return h.engine
     try:
-        with st.status("Loading the model and the index (first run only)…", expanded=False) as status:
-            bar = st.progress(0.0)
-            engine = h.get(lambda stage, _f: bar.progress(stage_fraction(stage), text=f"building the index: {stage}"))
-            status.update(label="Model and index loaded", state="complete")
+        box = st.empty()
+        bar = box.progress(0.0, text=FIRST_START + "starting…")
+        engine = h.get(show_progress(bar, FIRST_START))
+        if engine.rebuilt is None:  # loaded as is: nothing to report; after a build the full bar says how long
+            box.empty()
         return engine
     except Exception as exc:
         from ui.render import md

@@ -16,7 +16,7 @@ from rag.ingest import bundled_corpus
 from rag.retrieval import SearchFilter, check_query
 from rag.text import format_table
 
-from .output import say, shown
+from .output import progress_lines, say, shown
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -29,10 +29,21 @@ def _settings(args: argparse.Namespace) -> Settings:
         raise ConfigError(str(exc)) from None
 
 
+def _build_progress():
+    """Progress lines on stderr, but only once a build starts: loading a ready index stays silent."""
+    lines = progress_lines()
+
+    def show(p) -> None:
+        if p.stage != "model":
+            lines(p)
+
+    return show
+
+
 def _engine(settings: Settings, sources: list[Path] | None = None):
     from rag.engine import open_engine
 
-    engine = open_engine(settings, sources)
+    engine = open_engine(settings, sources, progress=_build_progress())
     if engine.rebuilt:
         say(f"rag: built the index ({engine.rebuilt}): {engine.index.manifest['counts']['chunks']} passages")
     return engine
@@ -56,7 +67,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             say(f"rag: the index in {settings.index_path} is up to date; nothing to do (use --force to rebuild)")
             return EXIT_OK
         say(f"rag: building the index because {reason}")
-    engine, report = rebuild_engine(settings, sources)
+    engine, report = rebuild_engine(settings, sources, progress=progress_lines())
     for warning in report.warnings:
         say(f"rag: warning: {warning}")
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in report.stages.items())

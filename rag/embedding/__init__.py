@@ -5,20 +5,32 @@ May import: `rag.text`, `rag.types`, `rag.errors`.
 """
 
 from .bundled import DEFAULT_MODEL_ID, bundled_model_path, materialise_bundled_model
-from .cache import CACHE_SCHEMA_VERSION, EmbeddingCache, embed_passages_cached
+from .cache import (
+    CACHE_SCHEMA_VERSION,
+    SPAN_POOLING,
+    EmbeddingCache,
+    batches,
+    embed_passages_cached,
+    embed_with_spans_cached,
+)
 from .cpu import native_bf16, read_cpuinfo, usable_cores
-from .protocol import Embedder
+from .protocol import Embedder, Span, SpanEmbedder
 from .st_backend import BF16_SUFFIX, SentenceTransformerEmbedder, preferred_model_spec, split_model_spec
 
 __all__ = [
     "BF16_SUFFIX",
     "CACHE_SCHEMA_VERSION",
     "DEFAULT_MODEL_ID",
+    "SPAN_POOLING",
     "Embedder",
     "EmbeddingCache",
+    "Span",
+    "SpanEmbedder",
+    "batches",
     "SentenceTransformerEmbedder",
     "bundled_model_path",
     "embed_passages_cached",
+    "embed_with_spans_cached",
     "materialise_bundled_model",
     "native_bf16",
     "preferred_model_spec",

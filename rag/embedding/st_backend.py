@@ -15,6 +15,7 @@ from rag.errors import EmbeddingModelError
 
 from .bundled import DEFAULT_MODEL_ID, materialise_bundled_model
 from .cpu import native_bf16
+from .protocol import Span
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class SentenceTransformerEmbedder:
         else:
             path = model
         self._model = _load_sentence_transformer(path, allow_download)
+        self._model.eval()  # no dropout in the span path's own forward pass (`encode` sets this itself)
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(get_dim())
         prompts = getattr(self._model, "prompts", {}) or {}
@@ -114,6 +116,65 @@ class SentenceTransformerEmbedder:
 
     def encode_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         return self._encode(texts, self._passage_prompt, show_progress)
+
+    def encode_passages_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors and, from the same forward pass, a vector per character span of each passage: the mean
+        of the token embeddings whose characters fall in the span (e5 itself mean-pools), L2-normalised. A span
+        past the model's token limit has no tokens and is embedded on its own instead."""
+        passages = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.zeros((len(s), self.dimension), np.float32) for s in spans]
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths share a batch: less padding
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            vectors, span_vectors = self._forward_with_spans([texts[i] for i in batch], [spans[i] for i in batch])
+            for row, i in enumerate(batch):
+                passages[i], pooled[i] = vectors[row], span_vectors[row]
+        self._embed_untokenised(texts, spans, pooled)
+        return passages, pooled
+
+    def _forward_with_spans(self, texts: list[str], spans: list[Sequence[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        import torch
+
+        shift = len(self._passage_prompt)
+        encoded = self.tokenizer()(
+            [self._passage_prompt + t for t in texts],
+            padding=True,
+            truncation=True,
+            max_length=self.max_tokens,
+            return_offsets_mapping=True,
+            return_tensors="pt",
+        )
+        offsets = encoded.pop("offset_mapping").numpy() - shift
+        with self._lock, self._autocast(), torch.inference_mode():
+            out = self._model(dict(encoded))
+        tokens = out["token_embeddings"].float().numpy()
+        mask = encoded["attention_mask"].numpy().astype(bool)
+        real = mask & (offsets[:, :, 1] > offsets[:, :, 0]) & (offsets[:, :, 0] >= 0)  # no prompt, special, padding
+        span_vectors = [_pool_spans(tokens[r], offsets[r], real[r], spans[r]) for r in range(len(texts))]
+        return np.ascontiguousarray(out["sentence_embedding"].float().numpy(), dtype=np.float32), span_vectors
+
+    def _embed_untokenised(self, texts: Sequence[str], spans: Sequence[Sequence[Span]], pooled: list[np.ndarray]):
+        """Embed on its own each span that had no token in its passage's pass (a zero row)."""
+        missing = [(i, j) for i, rows in enumerate(pooled) for j in range(len(rows)) if not rows[j].any()]
+        if missing:
+            fresh = self.encode_passages([texts[i][slice(*spans[i][j])] for i, j in missing])
+            for (i, j), vector in zip(missing, fresh):
+                pooled[i][j] = vector
+
+
+def _pool_spans(tokens: np.ndarray, offsets: np.ndarray, real: np.ndarray, spans: Sequence[Span]) -> np.ndarray:
+    """Mean of the token rows overlapping each span, L2-normalised (a zero row for a span with no token).
+
+    Adding the <s>/prompt/</s> rows a sentence embedded alone is pooled with measured worse (README Performance)."""
+    out = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
+    for j, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+        if inside.any():
+            v = tokens[inside].mean(axis=0)
+            out[j] = v / (np.linalg.norm(v) or 1.0)
+    return out
 
 
 def _load_sentence_transformer(path: str, allow_download: bool):

@@ -13,13 +13,22 @@ from .build import (
     expected_settings,
     open_index,
     pipeline_fingerprint,
+    pools_sentences,
     stale_reason,
 )
 from .faiss_dense import FaissDenseIndex, choose_factory
-from .layout import MIN_SENTENCE_CHARS, chunk_texts, dense_texts, keep_sentence_vectors
+from .layout import (
+    MIN_SENTENCE_CHARS,
+    SENTENCE_VECTORS,
+    chunk_texts,
+    dense_texts,
+    keep_sentence_vectors,
+    sentence_spans,
+)
 from .lexical import BM25Index
 from .lock import IndexLock
 from .numpy_dense import NumpyDenseIndex
+from .progress import STAGES, BuildProgress, ProgressTracker, clock
 from .protocols import ChunkStore, DenseIndex, LexicalIndex
 from .selection import top_k
 from .settings import DENSE_BACKENDS, IndexSettings
@@ -29,6 +38,9 @@ __all__ = [
     "DENSE_BACKENDS",
     "FORMAT_VERSION",
     "MIN_SENTENCE_CHARS",
+    "SENTENCE_VECTORS",
+    "STAGES",
+    "BuildProgress",
     "BM25Index",
     "BuildReport",
     "ChunkStore",
@@ -39,10 +51,12 @@ __all__ = [
     "LexicalIndex",
     "NumpyDenseIndex",
     "Progress",
+    "ProgressTracker",
     "SearchIndex",
     "build_index",
     "check_index",
     "choose_factory",
+    "clock",
     "chunk_texts",
     "corpus_fingerprint",
     "current_build",
@@ -52,7 +66,9 @@ __all__ = [
     "load_index",
     "open_index",
     "pipeline_fingerprint",
+    "pools_sentences",
     "read_manifest",
+    "sentence_spans",
     "stale_reason",
     "top_k",
     "write_atomic",

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -22,19 +21,20 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rag.chunking import chunk_documents
-from rag.embedding import Embedder, EmbeddingCache, embed_passages_cached
+from rag.embedding import Embedder, EmbeddingCache, SpanEmbedder, embed_passages_cached, embed_with_spans_cached
 from rag.errors import IndexCorrupt, IndexMissing, IndexProblem, IndexStale
 from rag.ingest import bundled_corpus, iter_text_files, load_corpus
 from rag.types import Chunk, Document
 
-from .layout import MIN_SENTENCE_CHARS, dense_texts, keep_sentence_vectors
+from .layout import MIN_SENTENCE_CHARS, dense_texts, keep_sentence_vectors, sentence_spans
 from .lexical import BM25Index
 from .lock import IndexLock
+from .progress import ProgressCallback, ProgressTracker
 from .settings import IndexSettings
 from .store import DENSE_CLASSES, FORMAT_VERSION, SearchIndex, load_index, read_manifest, sha256_file, write_atomic
 from .store import write_files as write_index_files
 
-Progress = Callable[[str, float], None]
+Progress = ProgressCallback  # called with a `BuildProgress` record after each stage and each embedding batch
 
 #: The code that turns files into passages and index files: a change makes old indexes stale.
 PIPELINE_SOURCES = ("ingest", "chunking", "text", "index/lexical.py", "index/layout.py", "index/build.py")
@@ -91,6 +91,7 @@ def expected_settings(settings: IndexSettings, embedder_name: str | None = None)
         "chunking": settings.chunking.to_json(),
         "faiss_factory": settings.faiss_factory,
         "dense_backend": settings.dense_backend,
+        "sentence_vectors": settings.sentence_vectors,
     }
 
 
@@ -113,6 +114,8 @@ def stale_reason(manifest: dict[str, Any], settings: IndexSettings, sources: lis
         return f"the FAISS index type changed ({manifest.get('faiss_factory')} → {want['faiss_factory']})"
     if manifest.get("dense_backend", "faiss") != want["dense_backend"]:
         return f"the dense backend changed ({manifest.get('dense_backend', 'faiss')} → {want['dense_backend']})"
+    if (old := manifest.get("sentence_vectors", "separate")) != want["sentence_vectors"]:
+        return f"the sentence vectors changed ({old} → {want['sentence_vectors']})"
     if sources is not None:
         current = corpus_fingerprint(sources)
         if current["hash"] != manifest["corpus"]["hash"]:
@@ -127,19 +130,47 @@ def _timed(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = time.perf_counter() - started
 
 
-def _embed(chunks: list[Chunk], settings: IndexSettings, embedder: Embedder) -> tuple[np.ndarray, np.ndarray, int]:
-    """Vectors for the dense layout of `chunks` (cache first): (vectors, owner rows, number embedded now)."""
-    texts, owner = dense_texts(chunks, sentences=keep_sentence_vectors(len(chunks)))
+def pools_sentences(settings: IndexSettings, embedder: Embedder, n_chunks: int) -> bool:
+    """Whether this build takes sentence vectors from each chunk's own pass (the embedder can, the settings ask)."""
+    return (
+        settings.sentence_vectors == "pooled" and keep_sentence_vectors(n_chunks) and isinstance(embedder, SpanEmbedder)
+    )
+
+
+def _embed(
+    chunks: list[Chunk], settings: IndexSettings, embedder: Embedder, track: ProgressTracker
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Vectors for the dense layout of `chunks` (cache first): (vectors, owner rows, number of texts embedded now)."""
     with EmbeddingCache(settings.embedding_cache, embedder.name, embedder.dimension) as cache:
-        vectors, embedded = embed_passages_cached(embedder, texts, cache, show_progress=sys.stderr.isatty())
+        if pools_sentences(settings, embedder, len(chunks)):
+            rows, embedded = embed_with_spans_cached(
+                embedder,  # type: ignore[arg-type]  (pools_sentences checked it is a SpanEmbedder)
+                [c.indexed_text for c in chunks],
+                [sentence_spans(c) for c in chunks],
+                cache,
+                lambda done, total, work: track("embed", done, total, "passages", work),
+            )
+            owner = np.repeat(np.arange(len(chunks), dtype=np.int64), [len(r) for r in rows])
+            vectors = np.concatenate(rows) if rows else np.zeros((0, embedder.dimension), np.float32)
+            return np.ascontiguousarray(vectors, dtype=np.float32), owner, embedded
+        texts, owner = dense_texts(chunks, sentences=keep_sentence_vectors(len(chunks)))
+        vectors, embedded = embed_passages_cached(
+            embedder, texts, cache, lambda done, total, work: track("embed", done, total, "texts", work)
+        )
     return vectors, owner, embedded
 
 
-def _manifest(
-    index: SearchIndex, settings: IndexSettings, sources: list[Path], embedded: int, stages: dict[str, float]
+def _manifest(  # noqa: PLR0913  (the facts a manifest records)
+    index: SearchIndex,
+    settings: IndexSettings,
+    sources: list[Path],
+    embedded: int,
+    stages: dict[str, float],
+    pooled: bool,
 ) -> dict[str, Any]:
     dense = index.dense
     sentence_vectors = keep_sentence_vectors(len(index.chunks))
+    how = "mean-pooled from the chunk's own pass" if pooled else "each embedded on its own"
     return expected_settings(settings, index.manifest["model"]["name"]) | {
         "model": index.manifest["model"],
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -147,7 +178,7 @@ def _manifest(
         "corpus": corpus_fingerprint(sources),
         "counts": {"documents": len(index.documents), "chunks": len(index.chunks), "vectors": dense.size},
         "dense_vectors": (
-            f"chunk (with header) + each sentence of at least {MIN_SENTENCE_CHARS} characters"
+            f"chunk (with header) + each sentence of at least {MIN_SENTENCE_CHARS} characters, {how}"
             if sentence_vectors
             else "one per chunk (with header): sentence vectors are dropped at this corpus size"
         ),
@@ -195,42 +226,58 @@ def build_index(
     progress: Progress | None = None,
     documents: list[Document] | None = None,
 ) -> tuple[SearchIndex, BuildReport]:
-    """Parse, chunk, embed (cache first) and index `sources`; switch the live index only when all is written."""
-    progress = progress or (lambda stage, frac: None)
+    """Parse, chunk, embed (cache first) and index `sources`; switch the live index only when all is written.
+
+    `progress` gets a `BuildProgress` at each stage and after each embedding batch (count, rate, time left)."""
+    track = ProgressTracker(progress)
     stages: dict[str, float] = {}
     root = Path(settings.root)
     root.mkdir(parents=True, exist_ok=True)
     with IndexLock(root):
         t0 = time.perf_counter()
+        track("parse")
         warnings: list[str] = []
         if documents is None:
             documents, warnings = _parse(sources, settings)
         _timed(stages, "parse", t0)
-        progress("parse", 1.0)
         t0 = time.perf_counter()
+        track("chunk")
         chunks = chunk_documents(documents, settings.chunking)
         _timed(stages, "chunk", t0)
-        progress("chunk", 1.0)
         t0 = time.perf_counter()
-        vectors, owner, embedded = _embed(chunks, settings, embedder)
+        vectors, owner, embedded = _embed(chunks, settings, embedder, track)
         _timed(stages, "embed", t0)
-        progress("embed", 1.0)
+        track("index")
+        index = _indexes(documents, chunks, (vectors, owner), settings, embedder, stages)
         t0 = time.perf_counter()
-        dense = DENSE_CLASSES[settings.dense_backend].build(vectors, settings.faiss_factory)
-        _timed(stages, "faiss", t0)
-        t0 = time.perf_counter()
-        bm25 = BM25Index.build([c.indexed_text for c in chunks])
-        _timed(stages, "bm25", t0)
-        progress("index", 1.0)
-        model = {"name": embedder.name, "dimension": embedder.dimension}
-        index = SearchIndex({d.id: d for d in documents}, chunks, dense, owner, bm25, {"model": model}, root)
-        t0 = time.perf_counter()
-        manifest = _manifest(index, settings, sources, embedded, stages)
+        track("save")
+        pooled = pools_sentences(settings, embedder, len(chunks))
+        manifest = _manifest(index, settings, sources, embedded, stages, pooled)
         index.path = _save(index, root, manifest)
         stages["save"] = time.perf_counter() - t0
         index.manifest = manifest
-        progress("save", 1.0)
+        track("done", len(chunks), len(chunks), "passages")
     return index, BuildReport(len(documents), len(chunks), embedded, stages, warnings)
+
+
+def _indexes(
+    documents: list[Document],
+    chunks: list[Chunk],
+    dense_rows: tuple[np.ndarray, np.ndarray],
+    settings: IndexSettings,
+    embedder: Embedder,
+    stages: dict[str, float],
+) -> SearchIndex:
+    """The dense and BM25 indexes over the embedded chunks, as an unsaved `SearchIndex`."""
+    vectors, owner = dense_rows
+    t0 = time.perf_counter()
+    dense = DENSE_CLASSES[settings.dense_backend].build(vectors, settings.faiss_factory)
+    _timed(stages, "faiss", t0)
+    t0 = time.perf_counter()
+    bm25 = BM25Index.build([c.indexed_text for c in chunks])
+    _timed(stages, "bm25", t0)
+    model = {"name": embedder.name, "dimension": embedder.dimension}
+    return SearchIndex({d.id: d for d in documents}, chunks, dense, owner, bm25, {"model": model}, settings.root)
 
 
 def open_index(

@@ -49,3 +49,23 @@ class TestBundledEmbedder(EmbedderContract):
     @pytest.fixture()
     def embedder(self, real_embedder):
         return real_embedder
+
+
+@pytest.mark.slow
+def test_span_vectors_come_from_the_passage_pass(real_embedder):
+    """The bundled embedder pools span vectors from the passage's own pass: unit rows, the passage vector unchanged,
+    a span close to its sentence embedded alone, and a span past the token limit embedded on its own."""
+    from rag.embedding import SpanEmbedder
+
+    assert isinstance(real_embedder, SpanEmbedder)
+    text = "新能源汽车骗补问题。" + TEXTS[1] + " Companies cheated on subsidies."
+    spans = [(0, 10), (10, 10 + len(TEXTS[1])), (len(text) - 31, len(text))]
+    long_text = "中望软件" * 600 + "。最后一句在截断之后。"
+    vectors, pooled = real_embedder.encode_passages_with_spans([text, long_text], [spans, [(2400, len(long_text))]])
+    assert np.allclose(vectors, real_embedder.encode_passages([text, long_text]), atol=2e-2)
+    assert pooled[0].shape == (3, real_embedder.dimension) and pooled[0].dtype == np.float32
+    assert np.allclose(np.linalg.norm(pooled[0], axis=1), 1.0, atol=1e-4)
+    alone = real_embedder.encode_passages([text[a:b] for a, b in spans])
+    similarity = (pooled[0] * alone).sum(axis=1)
+    assert similarity.min() > 0.8 and np.argmax(pooled[0] @ alone[1]) == 1, similarity
+    assert np.allclose(pooled[1][0], real_embedder.encode_passages([long_text[2400:]])[0], atol=2e-2)

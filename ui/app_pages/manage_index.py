@@ -9,7 +9,7 @@ import streamlit as st
 from rag import rebuild_engine
 from rag.ingest import bundled_corpus
 from ui import engine as shared
-from ui.i18n import error_text, name, t
+from ui.i18n import error_text, t
 from ui.render import md
 from ui.uploads import TEXT_TYPES, SavedUploads, save_uploads, stored_files, uploads_dir
 
@@ -80,9 +80,7 @@ if st.button(t("ix.build"), type="primary", icon=":material/build:"):
         new, report = rebuild_engine(
             settings,
             sources,
-            lambda stage, _f: bar.progress(
-                shared.stage_fraction(stage), text=t("ix.stage_done", stage=name("stage", stage))
-            ),
+            shared.show_progress(bar),
             embedder=engine.embedder,
         )
         holder.replace(new)
