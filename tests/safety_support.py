@@ -55,7 +55,7 @@ def use_fake_model(monkeypatch, home: Path, embedder: FakeEmbedder | None = None
     monkeypatch.setenv("RAG_MODEL", FAKE_MODEL)
     for name in ("RAG_INDEX_DIR", *LIMIT_VARS, *LLM_VARS):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("rag.engine.load_embedder", lambda settings: embedder)
+    monkeypatch.setattr("rag.engine.load_embedder", lambda settings, progress=None: embedder)
     return embedder
 
 
