@@ -189,9 +189,6 @@ class MilvusStore:
 
 def connect(settings: MilvusSettings, uri: str):
     """A `MilvusClient`, or a one-sentence IndexProblem when the server or file cannot be reached."""
-    # Milvus Lite 2.5 returns no session timestamp to a query iterator; pymilvus then warns on every read and falls
-    # back to the client's clock, which is correct here (Strong consistency), so the warning is noise.
-    logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
     # gRPC's C core logs keep-alive chatter with Milvus Lite ("too_many_pings") straight to stderr, where the CLI's
     # one-line messages go; a user who wants it sets GRPC_VERBOSITY themselves.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -201,6 +198,10 @@ def connect(settings: MilvusSettings, uri: str):
         raise IndexProblem(
             "RAG_BACKEND=milvus needs the Milvus client; install it with `pip install 'magrag[milvus]'`"
         ) from None
+    # Milvus Lite 2.5 returns no session timestamp to a query iterator; pymilvus then warns on every read and falls
+    # back to the client's clock, which is correct here (Strong consistency), so the warning is noise. (Set after
+    # the import: pymilvus configures its loggers when imported.)
+    logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
     try:
         with warnings.catch_warnings():  # milvus-lite 2.5 imports pkg_resources, deprecated in setuptools 80
             warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)

@@ -186,11 +186,12 @@ def _sync(
         vectors, embedded = embed_passages_cached(embedder, flat, cache, show_progress=sys.stderr.isatty())
     stages["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    _write_chunks(store, new, texts, vectors)
+    gone_documents = _write_documents(store, documents)  # documents before their chunks, chunks before deletes:
+    _write_chunks(store, new, texts, vectors)  # a reader loading meanwhile never sees a chunk without its document
     gone = sorted(held - wanted)
-    store.delete("vectors", "chunk_id", gone)
     store.delete("chunks", "id", gone)
-    _write_documents(store, documents)
+    store.delete("vectors", "chunk_id", gone)
+    store.delete("documents", "doc_id", gone_documents)
     stages["write"] = time.perf_counter() - t0
     total = sum(len(texts[c.id]) for c in chunks)
     return {"written": len(new), "deleted": len(gone), "embedded": embedded, "vectors": total}
@@ -220,8 +221,8 @@ def _write_chunks(store: MilvusStore, new: list[Chunk], texts: dict[str, list[st
     store.write("chunks", chunk_rows)
 
 
-def _write_documents(store: MilvusStore, documents: list[Document]) -> None:
-    """Write documents that are new or moved; delete those no longer in the corpus."""
+def _write_documents(store: MilvusStore, documents: list[Document]) -> list[str]:
+    """Write documents that are new or moved; returns the ids of those no longer in the corpus."""
     held = {(r["doc_id"], r["pos"]) for r in store.rows("documents", ["doc_id", "pos"])}
     rows = []
     for pos, doc in enumerate(documents):
@@ -233,8 +234,7 @@ def _write_documents(store: MilvusStore, documents: list[Document]) -> None:
     for row in rows:
         row["placeholder"] = PLACEHOLDER
     store.write("documents", rows)
-    gone = sorted({d for d, _ in held} - {d.id for d in documents})
-    store.delete("documents", "doc_id", gone)
+    return sorted({d for d, _ in held} - {d.id for d in documents})
 
 
 def open_milvus_index(

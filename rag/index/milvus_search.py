@@ -7,6 +7,7 @@ found. Filters become Milvus expressions on document and chunk ids.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from rag.types import Chunk
 
 from .milvus import SPARSE, MilvusStore, quoted
 
+RECONSTRUCT_CACHE = 4096  # row ranges kept by a reader (about 20 vectors of 384 floats each: ~120 MB at most)
 LEXICAL_LIMIT = 1000  # BM25 candidates fetched; the retriever keeps its pool (tens) of them
 
 
@@ -69,6 +71,8 @@ class MilvusDense:
         self.rows = rows
         self.factory = store.settings.index_type
         self._dimension = dimension
+        self._vectors: dict[tuple[int, int], np.ndarray] = {}
+        self._lock = threading.Lock()
 
     @property
     def size(self) -> int:
@@ -90,11 +94,20 @@ class MilvusDense:
         return scores, rows
 
     def reconstruct(self, start: int, count: int) -> np.ndarray:
+        """Vector rows start..start+count-1 (a chunk's rows are asked for again by every answer that cites it)."""
+        with self._lock:
+            if (start, count) in self._vectors:
+                return self._vectors[(start, count)]
         ids = [self.rows.vector_id(r) for r in range(start, start + count)]
         got = self.store.vectors_of(ids)
         if len(got) != len(ids):
             raise IndexProblem("the Milvus index changed while it was read; open it again")
-        return np.stack([got[i] for i in ids]) if ids else np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = np.stack([got[i] for i in ids]) if ids else np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            if len(self._vectors) >= RECONSTRUCT_CACHE:
+                self._vectors.clear()
+            self._vectors[(start, count)] = vectors
+        return vectors
 
     def describe(self) -> str:
         return f"Milvus {self.factory} (COSINE) at {self.store.uri}"
