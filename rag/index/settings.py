@@ -29,7 +29,7 @@ class MilvusSettings:
     collection: str = "magrag"
     index_type: str = "FLAT"  # Milvus Lite 2.5 has FLAT, IVF_FLAT and AUTOINDEX; a cluster also HNSW, DISKANN
     lexical: str = "jieba"  # the better of the two on the development set (README, Running on Milvus)
-    timeout: float = 10.0
+    timeout: float = 30.0  # seconds for connecting and for each call (a busy server loads collections slowly)
 
     def __post_init__(self) -> None:
         if self.lexical not in MILVUS_LEXICAL:
