@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from rag.errors import EXIT_OK, RagError, describe
+from rag.index import BACKENDS
 from rag.retrieval import MODES
 
 from .commands import cmd_ask, cmd_bench, cmd_docs, cmd_eval, cmd_index, cmd_search, cmd_ui
@@ -23,11 +24,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Offline question answering over magazine articles.")
     parser.add_argument("--model", help="sentence-transformers model id or folder (env RAG_MODEL)")
     parser.add_argument("--index-dir", help="index folder (env RAG_INDEX_DIR)")
+    backend = {"choices": BACKENDS, "help": "where the index lives: file or milvus (env RAG_BACKEND)"}
+    parser.add_argument("--backend", **backend)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="build the index from .txt/.md files and folders (default: bundled corpus)")
     p.add_argument("paths", nargs="*", help="files or folders")
     p.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    p.add_argument("--backend", default=argparse.SUPPRESS, **backend)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("docs", help="list the indexed documents")
@@ -56,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="JSONL question set (default: the bundled development set)")
     p.add_argument("--modes", help="comma-separated subset of hybrid,dense,bm25,baseline")
     p.add_argument("--answers", action="store_true", help="also score the answers of `rag ask`")
+    p.add_argument("--backend", default=argparse.SUPPRESS, **backend)
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="folder for report.md, report.json and chart.png")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

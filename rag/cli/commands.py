@@ -20,7 +20,7 @@ from .output import progress_lines, say, shown
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {"model": getattr(args, "model", None)}
+    overrides = {"model": getattr(args, "model", None), "backend": getattr(args, "backend", None)}
     if getattr(args, "index_dir", None):
         overrides["index_dir"] = Path(args.index_dir)
     try:

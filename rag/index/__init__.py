@@ -1,17 +1,16 @@
 """The search index: the dense, lexical and chunk-store seams (`protocols`), their backends (FAISS and exact NumPy
-dense indexes, bm25s), the vector layout, the store with its manifest, the build, and the build lock.
+dense indexes, bm25s; or Milvus collections with `RAG_BACKEND=milvus`), the vector layout, the store with its
+manifest, the build, and the build lock.
 
 May import: `rag.ingest`, `rag.chunking`, `rag.embedding`, `rag.text`, `rag.types`, `rag.errors`, `rag.limits`.
 """
 
+from .backends import build_index, check_index, open_index
 from .build import (
     BuildReport,
     Progress,
-    build_index,
-    check_index,
     corpus_fingerprint,
     expected_settings,
-    open_index,
     pipeline_fingerprint,
     pools_sentences,
     stale_reason,
@@ -27,14 +26,18 @@ from .layout import (
 )
 from .lexical import BM25Index
 from .lock import IndexLock
+from .milvus_build import load_milvus_index
 from .numpy_dense import NumpyDenseIndex
 from .progress import STAGES, BuildProgress, ProgressTracker, clock
 from .protocols import ChunkStore, DenseIndex, LexicalIndex
 from .selection import top_k
-from .settings import DENSE_BACKENDS, IndexSettings
+from .settings import BACKENDS, DENSE_BACKENDS, IndexSettings, MilvusSettings
 from .store import FORMAT_VERSION, SearchIndex, current_build, load_index, read_manifest, write_atomic
 
 __all__ = [
+    "BACKENDS",
+    "MilvusSettings",
+    "load_milvus_index",
     "DENSE_BACKENDS",
     "FORMAT_VERSION",
     "MIN_SENTENCE_CHARS",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from functools import lru_cache
 from types import ModuleType
 
@@ -18,7 +19,9 @@ _WORD = re.compile(rf"[\w{CJK}]", re.UNICODE)
 @lru_cache(maxsize=1)
 def jieba_module() -> ModuleType:
     """The jieba module with its dictionary loaded (quietly: its loading notice is silenced on its own logger)."""
-    import jieba
+    with warnings.catch_warnings():  # jieba imports pkg_resources when present (setuptools<81, the milvus extra)
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        import jieba
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()

@@ -100,3 +100,16 @@ class TestBM25Index(LexicalIndexContract):
     @pytest.fixture()
     def lexical(self):
         return BM25Index.build(self.TEXTS)
+
+
+class TestMilvusStore(ChunkStoreContract):
+    """The index loaded from embedded Milvus Lite collections."""
+
+    @pytest.fixture()
+    def store(self, fake_settings, fake_embedder):
+        pytest.importorskip("pymilvus", reason="the Milvus backend needs the `milvus` extra (pymilvus, milvus-lite)")
+        from conftest import milvus_settings
+
+        index, _ = build_index([], milvus_settings(fake_settings).index, fake_embedder, documents=DOCS)
+        assert any(index.sentence_vectors(c) for c in index.chunks)
+        return index

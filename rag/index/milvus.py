@@ -1,0 +1,220 @@
+"""The Milvus backend's collections: the only module that imports `pymilvus` (README, Running on Milvus).
+
+One index is four collections named `<collection>_…`: `chunks` (passages, their BM25 sparse vectors — over the
+app's jieba tokens and over Milvus's Chinese analyzer — and how many dense vectors each has), `vectors` (the
+dense layout of `rag.index.layout`: chunk + sentence vectors, id `<chunk id>:<j>`), `documents` (metadata and
+text, split in parts below Milvus's VARCHAR limit) and `manifest` (the promises: model, dimension, chunking, corpus
+hash, format version). Every collection is created with Strong consistency: a search sees every finished write.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from rag.errors import IndexMissing, IndexProblem
+
+from .settings import MilvusSettings
+
+TEXT_PART = 16_000  # characters per VARCHAR part: 4 bytes a character at most stays below Milvus's 65,535 bytes
+MAX_VARCHAR = 65_535
+WRITE_BATCH = 500
+MAX_LIMIT = 16_384  # Milvus's top-k ceiling
+PLACEHOLDER = [0.0, 1.0]  # documents and manifest rows need a vector field; theirs is never searched
+SPARSE = {"jieba": "sparse_jieba", "milvus": "sparse_zh"}
+
+
+def text_parts(text: str) -> list[str]:
+    """`text` cut in parts that each fit a Milvus VARCHAR (at least one part)."""
+    return [text[i : i + TEXT_PART] for i in range(0, len(text), TEXT_PART)] or [""]
+
+
+def quoted(values: Iterable[str]) -> str:
+    """A Milvus filter list literal: ["a", "b"]."""
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+class MilvusStore:
+    """A connection to one index's collections (a Milvus Lite file, a Lite server or a cluster)."""
+
+    def __init__(self, settings: MilvusSettings, uri: str):
+        self.settings = settings
+        self.uri = uri
+        self.prefix = settings.collection
+        self.client = connect(settings, uri)
+
+    def name(self, part: str) -> str:
+        return f"{self.prefix}_{part}"
+
+    # ------------------------------------------------------------ collections
+
+    def exists(self) -> bool:
+        return all(self.client.has_collection(self.name(p)) for p in ("chunks", "vectors", "documents", "manifest"))
+
+    def drop(self) -> None:
+        for part in ("manifest", "chunks", "vectors", "documents"):
+            if self.client.has_collection(self.name(part)):
+                self.client.drop_collection(self.name(part))
+
+    def create(self, dimension: int) -> None:
+        """Create the four collections (an index is dropped and created again when its layout changes)."""
+        from pymilvus import DataType, Function, FunctionType
+
+        c = self.client
+        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+        s.add_field("doc_id", DataType.VARCHAR, max_length=64)
+        s.add_field("start", DataType.INT64)
+        s.add_field("end", DataType.INT64)
+        s.add_field("vectors", DataType.INT64)
+        s.add_field("header", DataType.VARCHAR, max_length=MAX_VARCHAR)
+        s.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR)
+        jieba = {"tokenizer": "whitespace"}
+        s.add_field("tokens", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True, analyzer_params=jieba)
+        zh = {"type": "chinese"}
+        s.add_field("indexed", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True, analyzer_params=zh)
+        for field, source in (("sparse_jieba", "tokens"), ("sparse_zh", "indexed")):
+            s.add_field(field, DataType.SPARSE_FLOAT_VECTOR)
+            s.add_function(Function(f"bm25_{source}", FunctionType.BM25, [source], [field]))
+        params = c.prepare_index_params()
+        for field in SPARSE.values():  # k1 and b of bm25s's Lucene BM25, the file backend's
+            bm25 = {"bm25_k1": 1.5, "bm25_b": 0.75}
+            params.add_index(field, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=bm25)
+        self._create("chunks", s, params)
+
+        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=80)
+        s.add_field("chunk_id", DataType.VARCHAR, max_length=64)
+        s.add_field("doc_id", DataType.VARCHAR, max_length=64)
+        s.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
+        params = c.prepare_index_params()
+        params.add_index("vector", index_type=self.settings.index_type, metric_type="COSINE", params=self._ivf())
+        self._create("vectors", s, params)
+
+        for part, fields in (("documents", ("doc_id", "meta", "text")), ("manifest", ("value",))):
+            s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+            s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=80)
+            s.add_field("pos", DataType.INT64)
+            for field in fields:
+                s.add_field(field, DataType.VARCHAR, max_length=MAX_VARCHAR)
+            s.add_field("placeholder", DataType.FLOAT_VECTOR, dim=len(PLACEHOLDER))
+            params = c.prepare_index_params()
+            params.add_index("placeholder", index_type="FLAT", metric_type="L2")
+            self._create(part, s, params)
+
+    def _ivf(self) -> dict[str, Any]:
+        return {"nlist": 1024} if self.settings.index_type.upper().startswith("IVF") else {}
+
+    def _create(self, part: str, schema, params) -> None:
+        self.client.create_collection(self.name(part), schema=schema, index_params=params, consistency_level="Strong")
+
+    # ------------------------------------------------------------ reads
+
+    def rows(self, part: str, fields: Sequence[str], where: str = "") -> Iterator[dict[str, Any]]:
+        """Every row of a collection (or those matching `where`), in batches."""
+        it = self.client.query_iterator(self.name(part), batch_size=4000, filter=where, output_fields=list(fields))
+        try:
+            while batch := it.next():
+                yield from batch
+        finally:
+            it.close()
+
+    def manifest(self) -> dict[str, Any]:
+        """The stored manifest; IndexMissing when the collections are not there."""
+        if not self.exists():
+            raise IndexMissing(
+                f"there is no index in the Milvus collections {self.prefix}_* at {self.uri} yet; run `rag index`"
+            )
+        parts = sorted(self.rows("manifest", ["pos", "value"]), key=lambda r: r["pos"])
+        if not parts:
+            raise IndexMissing(f"the Milvus index {self.prefix} at {self.uri} was never completed; run `rag index`")
+        return json.loads("".join(p["value"] for p in parts))
+
+    def vectors_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Dense vectors by vector id."""
+        if not ids:
+            return {}
+        got = self.client.query(self.name("vectors"), filter=f"id in {quoted(ids)}", output_fields=["vector"])
+        return {r["id"]: np.asarray(r["vector"], dtype=np.float32) for r in got}
+
+    # ------------------------------------------------------------ writes
+
+    def write(self, part: str, rows: list[dict[str, Any]]) -> None:
+        for i in range(0, len(rows), WRITE_BATCH):
+            self.client.upsert(self.name(part), rows[i : i + WRITE_BATCH])
+
+    def delete(self, part: str, field: str, values: Sequence[str]) -> None:
+        for i in range(0, len(values), WRITE_BATCH):
+            self.client.delete(self.name(part), filter=f"{field} in {quoted(values[i : i + WRITE_BATCH])}")
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Replace the manifest (written last: an index is complete once it has one)."""
+        text = json.dumps(manifest, ensure_ascii=False)
+        rows = [
+            {"id": f"m{i}", "pos": i, "value": p, "placeholder": PLACEHOLDER} for i, p in enumerate(text_parts(text))
+        ]
+        self.client.delete(self.name("manifest"), filter="pos >= 0")
+        self.write("manifest", rows)
+
+    def flush(self) -> None:
+        for part in ("chunks", "vectors", "documents", "manifest"):
+            self.client.flush(self.name(part))
+
+    # ------------------------------------------------------------ search
+
+    def search(self, part: str, field: str, data: list, limit: int, where: str = "") -> list[list[tuple[str, float]]]:
+        """(id, similarity) best first for each query in `data` (vectors, or texts for a BM25 field)."""
+        metric = "BM25" if field.startswith("sparse") else "COSINE"
+        params = {"metric_type": metric, "params": {"nprobe": 64} if self._ivf() and metric == "COSINE" else {}}
+        found = self.client.search(
+            self.name(part),
+            data=data,
+            anns_field=field,
+            limit=min(limit, MAX_LIMIT),
+            filter=where,
+            search_params=params,
+            output_fields=[],
+        )
+        return [[(hit["id"], float(hit["distance"])) for hit in hits] for hits in found]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def connect(settings: MilvusSettings, uri: str):
+    """A `MilvusClient`, or a one-sentence IndexProblem when the server or file cannot be reached."""
+    # gRPC's C core logs keep-alive chatter with Milvus Lite ("too_many_pings") straight to stderr, where the CLI's
+    # one-line messages go; a user who wants it sets GRPC_VERBOSITY themselves.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    try:
+        from pymilvus import MilvusClient
+    except ImportError:
+        raise IndexProblem(
+            "RAG_BACKEND=milvus needs the Milvus client; install it with `pip install 'magrag[milvus]'`"
+        ) from None
+    # Milvus Lite 2.5 returns no session timestamp to a query iterator; pymilvus then warns on every read and falls
+    # back to the client's clock, which is correct here (Strong consistency), so the warning is noise. (Set after
+    # the import: pymilvus configures its loggers when imported.)
+    logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():  # milvus-lite 2.5 imports pkg_resources, deprecated in setuptools 80
+            warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+            return MilvusClient(uri=uri, token=settings.token, db_name=settings.database, timeout=settings.timeout)
+    except Exception as exc:  # grpc, file-lock and authentication failures all surface here
+        raise IndexProblem(unreachable(uri, exc)) from None
+
+
+def unreachable(uri: str, exc: Exception) -> str:
+    detail = str(getattr(exc, "message", "") or exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    if uri.endswith(".db"):
+        return (
+            f"cannot open the Milvus Lite file {uri} ({detail}): if another process has it open, serve it with "
+            "`milvus_lite.server.Server` and set RAG_MILVUS_URI=http://127.0.0.1:PORT in every process"
+        )
+    return f"cannot reach Milvus at {uri} ({detail}); start the server or fix RAG_MILVUS_URI / RAG_MILVUS_TOKEN"
