@@ -20,11 +20,15 @@ from rag.retrieval import Retriever
 from .config import Settings
 
 
-def load_embedder(settings: Settings, progress: Progress | None = None) -> Embedder:
+def load_embedder(settings: Settings) -> Embedder:
     """The embedder `settings` name (the bundled model is converted into `settings.home` on first use)."""
+    return SentenceTransformerEmbedder(settings.model, settings.home, settings.batch_size)
+
+
+def _load_reporting(settings: Settings, progress: Progress | None) -> Embedder:
     if progress is not None:
         progress(BuildProgress("model"))
-    return SentenceTransformerEmbedder(settings.model, settings.home, settings.batch_size)
+    return load_embedder(settings)
 
 
 @dataclass
@@ -52,7 +56,7 @@ def open_engine(
     embedder: Embedder | None = None,
 ) -> Engine:
     """Load the index (building it from `sources` or the bundled corpus when missing or stale)."""
-    embedder = embedder or load_embedder(settings, progress)
+    embedder = embedder or _load_reporting(settings, progress)
     index, reason = open_index(settings.index, lambda: embedder, sources, progress)
     return Engine.assemble(settings, embedder, index, reason)
 
@@ -66,6 +70,6 @@ def rebuild_engine(
     """Build the index from `sources` (the bundled corpus when empty) now; returns the engine and the report.
 
     Pass the running engine's `embedder` to reuse the loaded model."""
-    embedder = embedder or load_embedder(settings, progress)
+    embedder = embedder or _load_reporting(settings, progress)
     index, report = build_index(sources or [bundled_corpus()], settings.index, embedder, progress)
     return Engine.assemble(settings, embedder, index), report

@@ -15,7 +15,7 @@ from rag.cli import main
 def fake_env(monkeypatch, tmp_path):
     monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("RAG_MODEL", "fake-bigram")
-    monkeypatch.setattr("rag.engine.load_embedder", lambda settings, progress=None: FakeEmbedder())
+    monkeypatch.setattr("rag.engine.load_embedder", lambda settings: FakeEmbedder())
     return tmp_path
 
 
