@@ -171,8 +171,7 @@ def test_searching_a_damaged_or_stale_index_rebuilds_it_first_and_says_why(built
     fault(current_build(root))
     code, out, err = rag(["search", "工业软件出海", "--mode", "bm25", "-k", "1"], capsys)
     assert code == 0, err
-    assert "
-rag: built the index (" in err and "rag: embedding" in err and words in err
+    assert "\nrag: built the index (" in err and "rag: embedding" in err and words in err
     assert "[1] 《工业软件出海》" in out
     load_index(root, verify=True)
 
