@@ -9,7 +9,6 @@ cache makes that cheap). A reader loads documents and chunks once and searches M
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +28,7 @@ from .layout import chunk_texts, keep_sentence_vectors
 from .lock import IndexLock
 from .milvus import PLACEHOLDER, MilvusStore, text_parts
 from .milvus_search import MilvusDense, MilvusLexical, RowMap
+from .progress import ProgressTracker
 from .settings import IndexSettings
 from .store import FORMAT_VERSION, SearchIndex
 
@@ -107,7 +107,7 @@ def build_milvus_index(
     documents: list[Document] | None = None,
 ) -> tuple[SearchIndex, BuildReport]:
     """Bring the Milvus collections up to date with `sources` (or `documents`): write new chunks, delete gone ones."""
-    progress = progress or (lambda stage, frac: None)
+    track = ProgressTracker(progress)
     stages: dict[str, float] = {}
     Path(settings.root).mkdir(parents=True, exist_ok=True)
     with IndexLock(Path(settings.root)):
@@ -120,7 +120,7 @@ def build_milvus_index(
             documents, warnings = loaded.documents, loaded.warnings
         chunks = chunk_documents(documents, settings.chunking)
         stages["parse"] = time.perf_counter() - t0
-        progress("parse", 1.0)
+        track("parse")
         store = connect(settings)
         layout = {
             "format_version": FORMAT_VERSION,
@@ -129,8 +129,8 @@ def build_milvus_index(
             "sentence_vectors": keep_sentence_vectors(len(chunks)),
         }
         _prepare(store, layout)
-        changes = _sync(store, documents, chunks, settings, embedder, stages)
-        progress("index", 1.0)
+        changes = _sync(store, documents, chunks, settings, embedder, stages, track)
+        track("index")
         manifest = layout | {
             "pipeline": pipeline_fingerprint(),
             "chunking": settings.chunking.to_json(),
@@ -149,8 +149,9 @@ def build_milvus_index(
         }
         store.write_manifest(manifest)
         store.flush()
-        progress("save", 1.0)
+        track("save")
     index = load_milvus_index(settings)
+    track("done", len(chunks), len(chunks), "passages")
     return index, BuildReport(len(documents), len(chunks), changes["embedded"], stages, warnings)
 
 
@@ -167,13 +168,14 @@ def _prepare(store: MilvusStore, layout: dict[str, Any]) -> None:
     store.create(layout["model"]["dimension"])
 
 
-def _sync(
+def _sync(  # noqa: PLR0913  (the build's state is passed explicitly, not kept in an object)
     store: MilvusStore,
     documents: list[Document],
     chunks: list[Chunk],
     settings: IndexSettings,
     embedder: Embedder,
     stages: dict[str, float],
+    track: ProgressTracker,
 ) -> dict[str, int]:
     t0 = time.perf_counter()
     sentences = keep_sentence_vectors(len(chunks))
@@ -183,7 +185,9 @@ def _sync(
     texts = {c.id: chunk_texts(c, sentences) for c in chunks}
     flat = [t for c in new for t in texts[c.id]]
     with EmbeddingCache(settings.embedding_cache, embedder.name, embedder.dimension) as cache:
-        vectors, embedded = embed_passages_cached(embedder, flat, cache, show_progress=sys.stderr.isatty())
+        vectors, embedded = embed_passages_cached(
+            embedder, flat, cache, lambda done, total, work: track("embed", done, total, "texts", work)
+        )
     stages["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     gone_documents = _write_documents(store, documents)  # documents before their chunks, chunks before deletes:
