@@ -57,6 +57,10 @@ def _milvus_from_env(base: Settings) -> dict:
     return {"backend": os.environ.get("RAG_BACKEND") or base.backend, "milvus": milvus}
 
 
+#: `Settings.answerer` values.
+ANSWERERS = ("extractive", "local")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable. `Settings.from_env()` reads RAG_* variables over the defaults.
@@ -79,6 +83,8 @@ class Settings:
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answer: AnswerSettings = DEFAULT_SETTINGS
     limits: Limits = field(default_factory=Limits)
+    # "extractive" (instant, quotes) or "local" (the local chat model composes from chosen sentences; README)
+    answerer: str = "extractive"
 
     @property
     def index_path(self) -> Path:
@@ -111,6 +117,7 @@ class Settings:
             "faiss_factory": os.environ.get("RAG_FAISS_FACTORY") or base.faiss_factory,
             "dense_backend": os.environ.get("RAG_DENSE_BACKEND") or base.dense_backend,
             "sentence_vectors": os.environ.get("RAG_SENTENCE_VECTORS") or base.sentence_vectors,
+            "answerer": os.environ.get("RAG_ANSWERER") or base.answerer,
             "retrieval": replace(base.retrieval, top_k=_env_int("RAG_TOP_K", base.retrieval.top_k)),
             "limits": replace(
                 limits,
@@ -129,4 +136,7 @@ class Settings:
         settings = replace(base, **env)
         settings.index  # noqa: B018  (checks the dense backend now, not at the first build)
         clean = {k: v for k, v in overrides.items() if v is not None}
-        return replace(settings, **clean)
+        settings = replace(settings, **clean)
+        if settings.answerer not in ANSWERERS:
+            raise ValueError(f"unknown answerer {settings.answerer!r}: use one of {', '.join(ANSWERERS)}")
+        return settings

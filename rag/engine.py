@@ -8,13 +8,15 @@ May import: `rag.config` and everything below it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.answer import Answerer
+from rag.answer import Answerer, LLMConfig
 from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.index import BuildProgress, BuildReport, Progress, SearchIndex, build_index, open_index
 from rag.ingest import bundled_corpus
+from rag.llm import MODEL_LABEL, CopyProgress, LocalModelServer, materialise_model
 from rag.retrieval import Retriever
 
 from .config import Settings
@@ -41,12 +43,49 @@ class Engine:
     retriever: Retriever
     answerer: Answerer
     rebuilt: str | None = None
+    local_server: LocalModelServer | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def assemble(cls, settings: Settings, embedder: Embedder, index: SearchIndex, rebuilt: str | None = None) -> Engine:
         """An engine over an already loaded `index`."""
         retriever = Retriever(index, embedder, settings.retrieval, settings.limits)
         return cls(settings, embedder, index, retriever, Answerer(retriever, settings.answer), rebuilt)
+
+    def chat_model(self, progress: CopyProgress | None = None) -> LLMConfig | None:
+        """The chat model `settings.answerer` names: None for "extractive", `local_model()` for "local"."""
+        return self.local_model(progress) if self.settings.answerer == "local" else None
+
+    def local_model(self, progress: CopyProgress | None = None) -> LLMConfig:
+        """The local chat model: written into `home` on first use, then served on loopback for the engine's life
+        (one server, whichever thread asks first). Raises `LocalModelError` when it is not installed or broken."""
+        with self._lock:
+            if self.local_server is None:
+                path = materialise_model(self.settings.home, progress)
+                self.local_server = LocalModelServer(path)
+            endpoint = self.local_server.endpoint
+        return LLMConfig(
+            base_url=endpoint.base_url,
+            model=MODEL_LABEL,
+            api_key=endpoint.api_key,
+            timeout=60.0,
+            total_timeout=120.0,
+            llama_cpp=True,
+            context="evidence",  # a small model on 2 cores reads chosen sentences, not whole passages
+        )
+
+    def hand_over(self, successor: Engine) -> None:
+        """Give a running local model server to the engine that replaces this one (after a rebuild)."""
+        with self._lock:
+            if successor.local_server is None:
+                successor.local_server, self.local_server = self.local_server, None
+
+    def close(self) -> None:
+        """Stop the local model server, if one was started."""
+        with self._lock:
+            if self.local_server is not None:
+                self.local_server.close()
+                self.local_server = None
 
 
 def open_engine(

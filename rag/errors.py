@@ -55,6 +55,10 @@ class EmbeddingModelError(RagError, RuntimeError):
     """The embedding model cannot be loaded."""
 
 
+class LocalModelError(RagError, RuntimeError):
+    """The local chat model cannot be materialised or started."""
+
+
 class IndexProblem(RagError, RuntimeError):
     """The index cannot be used as it is; the message ends with what to run."""
 

@@ -33,6 +33,8 @@ class EngineHolder:
 
     def replace(self, engine: Engine) -> None:
         with self.lock:
+            if self.engine is not None:
+                self.engine.hand_over(engine)  # one local model server per process, kept across rebuilds
             self.engine = engine
 
 

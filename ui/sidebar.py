@@ -11,11 +11,13 @@ import streamlit as st
 from rag import Engine, LLMConfig, SearchFilter, Settings
 from rag.answer import timeouts_from_env
 from rag.answer.chat import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL
-from rag.errors import describe
+from rag.errors import RagError, describe
+from rag.llm import model_installed
 from rag.retrieval import MODES
 from ui.i18n import LANG_NAMES, LANGS, ensure_lang, library_text, switched, t
 
 EXTRACTIVE = "extractive"
+LOCAL = "local"
 ENDPOINT = "endpoint"
 MAX_K_IN_UI = 20
 # the Ask page's controls: kept in the session while another page (where they are not drawn) is open
@@ -67,7 +69,7 @@ def render(engine: Engine | None, settings: Settings) -> None:
         defaults = {
             "mode": "hybrid",
             "k": settings.retrieval.top_k,
-            "answerer": EXTRACTIVE,
+            "answerer": LOCAL if settings.answerer == LOCAL and model_installed() else EXTRACTIVE,
             "llm_url": os.environ.get(ENV_BASE_URL, "http://127.0.0.1:8080/v1"),
             "llm_model": os.environ.get(ENV_MODEL, "default"),
             "llm_key": os.environ.get(ENV_API_KEY, ""),
@@ -79,7 +81,10 @@ def render(engine: Engine | None, settings: Settings) -> None:
         st.selectbox(t("side.mode"), MODES, key="mode", help=t("side.mode.help"))
         st.slider(t("side.k"), 1, min(MAX_K_IN_UI, settings.limits.max_k), key="k")
         st.subheader(t("side.answerer"))
-        names = {EXTRACTIVE: t("side.extractive"), ENDPOINT: t("side.endpoint")}
+        names = {EXTRACTIVE: t("side.extractive")}
+        if model_installed():  # the [llm] extra is installed
+            names[LOCAL] = t("side.local")
+        names[ENDPOINT] = t("side.endpoint")
         choice = st.radio(
             t("side.answerer"), list(names), key="answerer", format_func=names.get, label_visibility="collapsed"
         )
@@ -132,10 +137,15 @@ def _env_timeouts() -> tuple[float, float | None]:
     return min(max(timeout, 0.5), 600.0), total
 
 
-def options() -> ChatOptions:
+def options(engine: Engine) -> ChatOptions:
     state = st.session_state
     llm, error = None, None
-    if state.get("answerer") == ENDPOINT:
+    if state.get("answerer") == LOCAL:
+        try:
+            llm = engine.local_model()
+        except RagError as exc:
+            error = library_text(describe(exc)[0])
+    elif state.get("answerer") == ENDPOINT:
         try:
             llm = LLMConfig(
                 base_url=(state.get("llm_url") or "").strip(),

@@ -35,6 +35,7 @@ ENV_TIMEOUT = "RAG_LLM_TIMEOUT"
 ENV_TOTAL_TIMEOUT = "RAG_LLM_TOTAL_TIMEOUT"
 
 DEFAULT_MODEL = "default"
+CONTEXTS = ("passages", "evidence")
 DEFAULT_TIMEOUT = 30.0  # seconds to connect, and at most between two received bytes
 TOTAL_TIMEOUT_FACTOR = 4  # the whole request may take this many `timeout`s unless `total_timeout` is set
 MAX_REPLY_BYTES = 2 * 1024 * 1024
@@ -47,7 +48,15 @@ class ChatModel(Protocol):
     @property
     def label(self) -> str: ...
 
-    def stream(self, messages: Sequence[Mapping[str, str]]) -> Iterator[str]: ...
+    @property
+    def context(self) -> str:
+        """What the model reads: "passages" (the retrieved passages, fenced) or "evidence" (sentences chosen by the
+        extractive stage, numbered, with a grammar for the reply; `rag.answer.evidence`)."""
+        ...
+
+    def stream(self, messages: Sequence[Mapping[str, str]], grammar: str | None = None) -> Iterator[str]:
+        """Text pieces of the reply; `grammar` (GBNF) constrains it where the endpoint supports grammars."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,8 @@ class LLMConfig:
     total_timeout: float | None = None
     temperature: float = 0.1
     max_tokens: int = 400
+    llama_cpp: bool = False  # a llama.cpp server: accepts `grammar`, `repeat_penalty` and `cache_prompt`
+    context: str = "passages"  # or "evidence" (see `ChatModel.context`)
 
     def __post_init__(self) -> None:
         parsed = urllib.parse.urlsplit(self.base_url or "")
@@ -73,6 +84,8 @@ class LLMConfig:
             raise ValueError(f"the LLM base URL must start with http:// or https://, got {self.base_url!r}")
         if not self.model:
             raise ValueError("the LLM model name is empty")
+        if self.context not in CONTEXTS:
+            raise ValueError(f"the LLM context must be one of {', '.join(CONTEXTS)}, got {self.context!r}")
         if not (isinstance(self.timeout, int | float) and self.timeout > 0):
             raise ValueError(f"the LLM timeout must be a positive number of seconds, got {self.timeout!r}")
         if self.total_timeout is not None and not (
@@ -89,9 +102,9 @@ class LLMConfig:
         """The `answerer` value of answers this endpoint writes."""
         return f"llm:{self.model}"
 
-    def stream(self, messages: Sequence[Mapping[str, str]]) -> Iterator[str]:
+    def stream(self, messages: Sequence[Mapping[str, str]], grammar: str | None = None) -> Iterator[str]:
         """Stream a chat completion from this endpoint (`stream_chat`)."""
-        return stream_chat(self, messages)
+        return stream_chat(self, messages, grammar)
 
     @property
     def deadline_seconds(self) -> float:
@@ -271,22 +284,23 @@ def _json_reply_text(body: bytes) -> str:
     return content
 
 
-def stream_chat(config: LLMConfig, messages: Sequence[Mapping[str, str]]) -> Iterator[str]:
-    """POST a streamed chat completion and yield the text deltas as they arrive.
+def stream_chat(config: LLMConfig, messages: Sequence[Mapping[str, str]], grammar: str | None = None) -> Iterator[str]:
+    """POST a streamed chat completion and yield the text deltas as they arrive (`grammar` is sent only to a
+    llama.cpp endpoint, `config.llama_cpp`).
 
     Raises `LLMError` when the endpoint is unreachable, too slow, answers with an HTTP error or sends
     something that is not a chat-completion stream, and when it produces no text at all.
     """
-    body = json.dumps(
-        {
-            "model": config.model,
-            "messages": list(messages),
-            "stream": True,
-            "temperature": config.temperature,
-            "max_tokens": config.max_tokens,
-        },
-        ensure_ascii=False,
-    ).encode("utf-8")
+    fields = {
+        "model": config.model,
+        "messages": list(messages),
+        "stream": True,
+        "temperature": config.temperature,
+        "max_tokens": config.max_tokens,
+    }
+    if config.llama_cpp:
+        fields |= {"cache_prompt": True, "repeat_penalty": 1.15, "seed": 7} | ({"grammar": grammar} if grammar else {})
+    body = json.dumps(fields, ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
     if config.api_key:
         headers["Authorization"] = f"Bearer {config.api_key}"

@@ -34,6 +34,7 @@ from .chat import ChatModel
 from .citations import MARKER, check_citations
 from .context import AnswerContext
 from .conversation import Turn, fold_follow_up, wants_more
+from .evidence import MarkerMap, distinct_lines, evidence_grammar, evidence_messages, select_evidence, stream_lines
 from .extractive import extractive_answer
 from .prompt import NOT_FOUND_ZH, build_messages
 from .question import QuestionInfo, person_score
@@ -149,6 +150,9 @@ class Answerer:
             yield from extractive.text.splitlines(keepends=True)
             yield extractive
             return
+        if llm.context == "evidence":
+            yield from self._llm_stream(question, analysis, extractive.sources, extractive, llm)
+            return
         sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
         yield from self._llm_stream(question, analysis, sources, extractive, llm)
 
@@ -156,12 +160,21 @@ class Answerer:
         self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
     ) -> Iterator[str | Answer]:
         english = analysis.info.english
-        messages = build_messages(question, [(s.n, s.passage, s.label()) for s in sources])
+        evidence_mode = llm.context == "evidence"
         pieces: list[str] = []
         try:
-            if english:
-                yield ENGLISH_NOTE + "\n"
-            for delta in llm.stream(messages):
+            if evidence_mode:
+                evidence = select_evidence(analysis, fallback, self.settings.evidence_chars)
+                messages = evidence_messages(question, evidence, english)
+                deltas = stream_lines(
+                    llm.stream(messages, evidence_grammar(len(evidence), english)), MarkerMap(evidence)
+                )
+            else:
+                messages = build_messages(question, [(s.n, s.passage, s.label()) for s in sources])
+                deltas = llm.stream(messages)
+                if english:
+                    yield ENGLISH_NOTE + "\n"
+            for delta in deltas:
                 pieces.append(delta)
                 yield delta
         except LLMError as exc:
@@ -175,11 +188,19 @@ class Answerer:
                 fallback, notice=f"the language model failed ({type(exc).__name__}); this is the extractive answer"
             )
             return
-        yield self._checked(question, "".join(pieces).strip(), analysis, sources, fallback, llm.label)
+        raw = "".join(pieces).strip()
+        yield self._checked(question, distinct_lines(raw) if evidence_mode else raw, analysis, sources, fallback, llm)
 
     def _checked(
-        self, question: str, raw: str, analysis: Analysis, sources: list[Source], fallback: Answer, label: str
+        self,
+        question: str,
+        raw: str,
+        analysis: Analysis,
+        sources: list[Source],
+        fallback: Answer,
+        llm: ChatModel,
     ) -> Answer:
+        label, evidence_mode = llm.label, llm.context == "evidence"
         english = analysis.info.english
         if _is_not_found(raw):
             return abstention(question, english, sources, analysis.confidence, label)
@@ -188,7 +209,7 @@ class Answerer:
         if not checked.citations:  # nothing the model wrote is backed by a passage: show the checked extractive one
             extra = "no sentence of the language model's answer was backed by a passage; this is the extractive answer"
             return replace(fallback, notice=f"{notice}; {extra}" if notice else extra)
-        text = f"{ENGLISH_NOTE}\n{checked.text}" if english else checked.text
+        text = f"{ENGLISH_NOTE}\n{checked.text}" if english and not evidence_mode else checked.text
         return Answer(question, text, False, checked.citations, sources, label, notice, analysis.confidence)
 
 

@@ -10,12 +10,18 @@ import os
 import sys
 from collections.abc import Sequence
 
+from rag.config import ANSWERERS
 from rag.errors import EXIT_OK, RagError, describe
 from rag.index import BACKENDS
 from rag.retrieval import MODES
 
 from .commands import cmd_ask, cmd_bench, cmd_docs, cmd_eval, cmd_index, cmd_search, cmd_ui
 from .output import say
+
+ANSWERER_HELP = (
+    "extractive (instant quotes) or local (the local language model writes from chosen sentences; needs the "
+    "[llm] extra); env RAG_ANSWERER, default extractive"
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -55,11 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--llm", help="OpenAI-compatible base URL (env RAG_LLM_BASE_URL)")
             p.add_argument("--llm-model", help="model name at that endpoint (env RAG_LLM_MODEL)")
             p.add_argument("--llm-key", help="API key (env RAG_LLM_API_KEY)")
+            p.add_argument("--answerer", choices=ANSWERERS, help=ANSWERER_HELP)
 
     p = sub.add_parser("eval", help="measure retrieval (and answer) quality on a JSONL dataset")
     p.add_argument("--dataset", help="JSONL question set (default: the bundled development set)")
     p.add_argument("--modes", help="comma-separated subset of hybrid,dense,bm25,baseline")
     p.add_argument("--answers", action="store_true", help="also score the answers of `rag ask`")
+    p.add_argument("--answerer", choices=ANSWERERS, help=ANSWERER_HELP)
     p.add_argument("--backend", default=argparse.SUPPRESS, **backend)
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="folder for report.md, report.json and chart.png")

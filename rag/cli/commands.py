@@ -20,7 +20,11 @@ from .output import progress_lines, say, shown
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {"model": getattr(args, "model", None), "backend": getattr(args, "backend", None)}
+    overrides = {
+        "model": getattr(args, "model", None),
+        "backend": getattr(args, "backend", None),
+        "answerer": getattr(args, "answerer", None),
+    }
     if getattr(args, "index_dir", None):
         overrides["index_dir"] = Path(args.index_dir)
     try:
@@ -36,6 +40,19 @@ def _build_progress():
     def show(p) -> None:
         if p.stage != "model":
             lines(p)
+
+    return show
+
+
+def _model_progress():
+    """`rag: writing the local model … MB` on stderr, about every tenth, while the model is materialised."""
+    shown_at = [-1]
+
+    def show(done: int, total: int) -> None:
+        step = done * 10 // max(total, 1)
+        if step != shown_at[0]:
+            shown_at[0] = step
+            say(f"rag: writing the local language model (first use only): {done >> 20}/{total >> 20} MB")
 
     return show
 
@@ -129,12 +146,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     question = _query_args(args, settings)
     engine = _engine(settings)
-    llm = (
-        LLMConfig.from_env(base_url=args.llm, model=args.llm_model, api_key=args.llm_key)
-        if (args.llm or os.environ.get("RAG_LLM_BASE_URL"))
-        else None
-    )
-    result = engine.answerer.answer(question, k=args.k, mode=args.mode, llm=llm, where=_filter(args))
+    if args.llm or os.environ.get("RAG_LLM_BASE_URL"):
+        llm = LLMConfig.from_env(base_url=args.llm, model=args.llm_model, api_key=args.llm_key)
+    else:
+        llm = engine.chat_model(_model_progress())
+    try:
+        result = engine.answerer.answer(question, k=args.k, mode=args.mode, llm=llm, where=_filter(args))
+    finally:
+        engine.close()
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -164,8 +183,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown mode(s) {', '.join(unknown)}; choose from {', '.join(EVAL_MODES)}")
     total = evaluation_steps(questions, modes, args.answers)
+    if args.answers:
+        engine.chat_model(_model_progress())  # the local model (when chosen) is ready before the clock starts
     with tqdm(total=total, desc="evaluating", unit="q", file=sys.stderr, disable=args.quiet) as bar:
-        report = run_evaluation(engine, dataset, questions, modes, answers=args.answers, tick=bar.update)
+        try:
+            report = run_evaluation(engine, dataset, questions, modes, answers=args.answers, tick=bar.update)
+        finally:
+            engine.close()
     if args.out:
         path = write_markdown(report, Path(args.out))
         (Path(args.out) / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")

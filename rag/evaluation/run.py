@@ -37,5 +37,5 @@ def run_evaluation(
     )
     answer_report = None
     if answers:
-        answer_report = evaluate_answers(questions, engine.answerer, tick=tick)
+        answer_report = evaluate_answers(questions, engine.answerer, llm=engine.chat_model(), tick=tick)
     return report_json(str(dataset), questions, results, answer_report)

@@ -129,7 +129,7 @@ head.title(t("chat.title"))
 button.button(t("chat.new"), icon=":material/add_comment:", on_click=new_conversation)
 history()
 sidebar.render(engine, settings)
-opts = sidebar.options()
+opts = sidebar.options(engine)
 st.caption(t("chat.caption", documents=len(engine.index.documents), mode=opts.mode, k=opts.k))
 if problem := st.session_state.pop("feedback_error", None):
     st.error(md(problem))
