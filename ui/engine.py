@@ -15,6 +15,7 @@ from rag import Engine, Settings, open_engine
 from rag.cli.output import progress_lines
 from rag.errors import describe
 from rag.index import BuildProgress, Progress
+from ui.i18n import lang, progress_line, t
 
 
 class EngineHolder:
@@ -58,13 +59,10 @@ def friendly(exc: BaseException) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith((".", "。")) else ".")
 
 
-FIRST_START = "First start: "
-
-
 def progress_text(p: BuildProgress, lead: str = "") -> str:
-    """The line under the progress bar: the build's own description (stage, count, rate, time left)."""
-    line = p.describe()
-    return lead + (line[:1].lower() if lead else line[:1].upper()) + line[1:]
+    """The line under the progress bar: stage, count, rate and time left, in the reader's language."""
+    line = progress_line(p)
+    return lead + (line[:1].lower() if lead and lang() == "en" else line)
 
 
 def show_progress(bar, lead: str = "") -> Progress:
@@ -87,8 +85,9 @@ def engine_or_stop() -> Engine:
         return h.engine
     try:
         box = st.empty()
-        bar = box.progress(0.0, text=FIRST_START + "starting…")
-        engine = h.get(show_progress(bar, FIRST_START))
+        lead = t("start.first")
+        bar = box.progress(0.0, text=lead + t("start.starting"))
+        engine = h.get(show_progress(bar, lead))
         if engine.rebuilt is None:  # loaded as is: nothing to report; after a build the full bar says how long
             box.empty()
         return engine

@@ -12,6 +12,8 @@ import re
 
 import streamlit as st
 
+from rag.index import BuildProgress, clock
+
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
@@ -74,6 +76,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "chat.llm_fallback": ("{error} 改用摘录原文作答。", "{error} Answering extractively."),
     "chat.searching": ("正在检索……", "Searching…"),
     "chat.reading": ("正在阅读 {n} 个段落……", "Reading {n} passages…"),
+    "start.first": ("首次启动：", "First start: "),
+    "start.starting": ("正在启动…", "starting…"),
     "chat.writing": ("正在撰写回答……", "Writing the answer…"),
     "chat.done": ("已完成：读了 {n} 个段落", "Done: read {n} passages"),
     "chat.examples": ("可以这样问：", "You could ask:"),
@@ -344,6 +348,36 @@ def name(group: str, value: str) -> str:
 def t(key: str, **fields: object) -> str:
     """The catalogue entry `key` in the reader's language."""
     return text(key, lang(), **fields)
+
+
+_STAGES_ZH = {
+    "model": "加载嵌入模型",
+    "parse": "读取文件",
+    "chunk": "切分段落",
+    "embed": "向量化",
+    "index": "建立检索索引",
+    "save": "保存索引",
+    "done": "索引就绪",
+}
+_UNITS_ZH = {"passages": "段", "texts": "条文本"}
+
+
+def progress_line(p: BuildProgress, language: str | None = None) -> str:
+    """A build's progress (stage, count, rate, time left) in the reader's language."""
+    if (language or lang()) == "en":
+        line = p.describe()
+        return line[:1].upper() + line[1:]
+    unit = _UNITS_ZH.get(p.unit, p.unit)
+    head = _STAGES_ZH.get(p.stage, p.stage)
+    if p.stage == "done":
+        return f"{head}：{p.total} {unit} · 用时 {clock(p.elapsed)}" if p.total else f"{head} · 用时 {clock(p.elapsed)}"
+    parts = [f"{head} {p.done}/{p.total} {unit}" if p.total else head]
+    if p.rate:
+        parts.append(f"{p.rate:.1f} {unit}/秒" if p.rate < 10 else f"{p.rate:.0f} {unit}/秒")
+    if p.eta is not None:
+        parts.append(f"约剩 {clock(p.eta)}")
+    parts.append(f"已用 {clock(p.elapsed)}")
+    return " · ".join(parts)
 
 
 def library_text(sentence: str, language: str | None = None) -> str:

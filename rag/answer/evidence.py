@@ -12,12 +12,14 @@ reader sees (`MarkerMap`), and the usual citation check then verifies them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from rag.text import passage_sentences, squash
 
-from .records import Answer
+from .citations import CitationCheck, check_citations
+from .context import AnswerContext
+from .records import Answer, Citation, Source
 from .scoring import Analysis
 
 EVIDENCE_SYSTEM_PROMPT = """你是《中国工业和信息化》杂志的问答助手。
@@ -38,42 +40,73 @@ _TAG = re.compile(r"<(?=\s*/?\s*资料)")
 
 @dataclass(frozen=True)
 class Evidence:
-    """Sentence `k` of the prompt: `text`, from source passage `n`."""
+    """Sentence `k` of the prompt: `text`, at `start` in the passage of source `n`."""
 
     k: int
     n: int
     text: str
+    start: int = 0
 
 
 def select_evidence(analysis: Analysis, extractive: Answer, budget: int = 900) -> list[Evidence]:
     """The sentences the model reads: the extractive answer's quotes, then the best-scored sentences with the
     sentence before and after each, until `budget` characters; numbered in passage order."""
-    chosen: dict[tuple[int, str], None] = {}
+    chosen: dict[tuple[int, str], int] = {}  # (source n, sentence) → where it starts in that passage
     used = 0
 
-    def add(n: int, text: str) -> None:
+    def add(n: int, passage: str, start: int, end: int) -> None:
         nonlocal used
-        text = text.strip()
+        raw = passage[start:end]
+        text = raw.strip()
         key = squash(text)
         if not key or used + len(text) > budget:
             return
         if any(key in squash(t) or squash(t) in key for m, t in chosen if m == n):
             return
-        chosen[(n, text)] = None
+        chosen[(n, text)] = start + (len(raw) - len(raw.lstrip()))
         used += len(text)
 
+    passages = {s.n: s.passage for s in extractive.sources}
     for citation in extractive.citations:
-        add(citation.n, citation.quote)
+        if citation.n in passages:
+            add(citation.n, passages[citation.n], *citation.span)
     for s in sorted(analysis.ranked, key=lambda s: -s.score):
         if used >= budget - 20:
             break
-        spans = passage_sentences(s.hit.chunk.text)
+        passage = s.hit.chunk.text
+        spans = passage_sentences(passage)
         i = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
-        around = spans[max(0, i - 1) : i + 2] if i is not None else [(s.start, s.end)]
-        for a, b in around:
-            add(s.n, s.hit.chunk.text[a:b])
+        for a, b in spans[max(0, i - 1) : i + 2] if i is not None else [(s.start, s.end)]:
+            add(s.n, passage, a, b)
     ordered = sorted(chosen, key=lambda key: key[0])  # by passage; within one, in the order chosen
-    return [Evidence(k, n, text) for k, (n, text) in enumerate(ordered, 1)]
+    return [Evidence(k, n, text, chosen[(n, text)]) for k, (n, text) in enumerate(ordered, 1)]
+
+
+def check_evidence(
+    raw: str, evidence: Sequence[Evidence], sources: Sequence[Source], context: AnswerContext | None = None
+) -> CitationCheck:
+    """The citation check for a reply that cites sentences `[k]`: the markers become passage markers `[n]` and are
+    checked against their passages as for any model (`check_citations`); a kept citation quotes the very sentences
+    the model cited when they back its line, else the passage's best-matching sentence."""
+    by_n = {s.n: s for s in sources}
+    by_k = {e.k: e for e in evidence if e.n in by_n}
+    markers = MarkerMap(by_k.values())
+    checked = check_citations(markers.feed(raw) + markers.flush(), sources, context)
+    sentences = [
+        Source(e.k, replace(by_n[e.n].chunk, text=e.text), by_n[e.n].document, by_n[e.n].score) for e in by_k.values()
+    ]
+    exact: dict[int, list[Citation]] = {}
+    for c in check_citations(raw, sentences, context).citations:
+        e = by_k[c.n]
+        quote = Citation(e.n, by_n[e.n].chunk.id, e.text, (e.start, e.start + len(e.text)))
+        if quote not in exact.setdefault(e.n, []):
+            exact[e.n].append(quote)
+    citations: list[Citation] = []
+    for c in checked.citations:
+        for quote in exact.get(c.n, [c]):
+            if quote not in citations:
+                citations.append(quote)
+    return CitationCheck(checked.text, citations, checked.removed)
 
 
 def evidence_messages(question: str, evidence: Iterable[Evidence], english: bool) -> list[dict[str, str]]:
@@ -161,12 +194,3 @@ def distinct_lines(text: str) -> str:
         seen.add(key)
         kept.append(line)
     return "\n".join(kept).strip()
-
-
-def stream_lines(pieces: Iterator[str], markers: MarkerMap) -> Iterator[str]:
-    """`pieces` with their markers rewritten (see `MarkerMap`)."""
-    for piece in pieces:
-        if out := markers.feed(piece):
-            yield out
-    if out := markers.flush():
-        yield out

@@ -34,7 +34,14 @@ from .chat import ChatModel
 from .citations import MARKER, check_citations
 from .context import AnswerContext
 from .conversation import Turn, fold_follow_up, wants_more
-from .evidence import MarkerMap, distinct_lines, evidence_grammar, evidence_messages, select_evidence, stream_lines
+from .evidence import (
+    MarkerMap,
+    check_evidence,
+    distinct_lines,
+    evidence_grammar,
+    evidence_messages,
+    select_evidence,
+)
 from .extractive import extractive_answer
 from .prompt import NOT_FOUND_ZH, build_messages
 from .question import QuestionInfo, person_score
@@ -161,22 +168,24 @@ class Answerer:
     ) -> Iterator[str | Answer]:
         english = analysis.info.english
         evidence_mode = llm.context == "evidence"
-        pieces: list[str] = []
+        pieces: list[str] = []  # what the model wrote (in evidence mode, with its sentence markers [k])
         try:
             if evidence_mode:
                 evidence = select_evidence(analysis, fallback, self.settings.evidence_chars)
                 messages = evidence_messages(question, evidence, english)
-                deltas = stream_lines(
-                    llm.stream(messages, evidence_grammar(len(evidence), english)), MarkerMap(evidence)
-                )
+                markers = MarkerMap(evidence)  # the reader sees passage markers [n] as the text streams in
+                for delta in llm.stream(messages, evidence_grammar(len(evidence), english)):
+                    pieces.append(delta)
+                    if shown := markers.feed(delta):
+                        yield shown
+                if shown := markers.flush():
+                    yield shown
             else:
-                messages = build_messages(question, [(s.n, s.passage, s.label()) for s in sources])
-                deltas = llm.stream(messages)
                 if english:
                     yield ENGLISH_NOTE + "\n"
-            for delta in deltas:
-                pieces.append(delta)
-                yield delta
+                for delta in llm.stream(build_messages(question, [(s.n, s.passage, s.label()) for s in sources])):
+                    pieces.append(delta)
+                    yield delta
         except LLMError as exc:
             yield replace(
                 fallback, notice=f"the language model could not answer ({exc}); this is the extractive answer"
@@ -204,7 +213,11 @@ class Answerer:
         english = analysis.info.english
         if _is_not_found(raw):
             return abstention(question, english, sources, analysis.confidence, label)
-        checked = check_citations(raw, sources, self.context)
+        if evidence_mode:  # `raw` cites sentences [k]: checked against them, then turned into passage markers
+            evidence = select_evidence(analysis, fallback, self.settings.evidence_chars)
+            checked = check_evidence(raw, evidence, sources, self.context)
+        else:
+            checked = check_citations(raw, sources, self.context)
         notice = _removed_notice(checked.removed) if checked.removed else None
         if not checked.citations:  # nothing the model wrote is backed by a passage: show the checked extractive one
             extra = "no sentence of the language model's answer was backed by a passage; this is the extractive answer"

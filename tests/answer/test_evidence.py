@@ -94,3 +94,25 @@ def test_the_evidence_answerer_cites_passages_and_checks_them(real_retriever):
     kept, invented = final.text.splitlines()
     assert first.rstrip("。") in kept and MARKER.search(kept)  # the copied sentence keeps its (mapped) marker
     assert not MARKER.search(invented) and "do not back" in final.notice  # the invented one loses it
+
+
+def test_the_check_quotes_exactly_the_sentence_the_model_cited():
+    from rag.answer import Source
+    from rag.answer.evidence import check_evidence
+    from rag.types import Chunk, Document
+
+    passage = "开头一句与问题无关。数据要素市场化配置改革正在加快推进。最后一句也无关。"
+    doc = Document(title="文章", text=passage)
+    source = Source(3, Chunk(doc.id, passage, 0, len(passage)), doc, 0.5)
+    start = passage.index("数据要素")
+    evidence = [
+        Evidence(1, 3, "数据要素市场化配置改革正在加快推进。", start),
+        Evidence(2, 3, "开头一句与问题无关。", 0),
+    ]
+    raw = "- 数据要素市场化配置改革正在加快推进 [1][2]\n- 月球上发现了新的工厂 [1]"
+    checked = check_evidence(raw, evidence, [source])
+    assert checked.text.splitlines() == ["- 数据要素市场化配置改革正在加快推进 [3]", "- 月球上发现了新的工厂"]
+    assert [(c.n, c.quote) for c in checked.citations] == [(3, evidence[0].text)]
+    s, e = checked.citations[0].span
+    assert passage[s:e] == evidence[0].text
+    assert {why for _, why in checked.removed} == {"the passage does not support the sentence"}

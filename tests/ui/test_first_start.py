@@ -23,7 +23,7 @@ def test_first_load_shows_a_progress_bar_then_the_page(real_home, tmp_path, monk
     assert not at.exception, [e.value for e in at.exception]
     bars = at.progress
     assert len(bars) == 1 and bars[0].value == 100
-    assert bars[0].text.startswith("First start: index ready: 222 passages in "), bars[0].text
+    assert bars[0].text.startswith("首次启动：索引就绪：222 段 · 用时 "), bars[0].text  # the page is Chinese
     assert at.chat_input, "the page is usable after the build"
     err = capfd.readouterr().err
     assert "rag ui: embedding " in err and "rag ui: index ready: 222 passages" in err

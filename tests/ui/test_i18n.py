@@ -50,3 +50,17 @@ def test_library_sentences_are_translated():
     assert library_text("something new", "zh").startswith("出了问题")
     assert library_text("something new", "en") == "Something new."
     assert text("chat.reading", "zh", n=5) == "正在阅读 5 个段落……"
+
+
+def test_build_progress_in_both_languages():
+    from rag.index import BuildProgress
+    from ui.i18n import progress_line
+
+    embedding = BuildProgress("embed", 64, 222, "passages", elapsed=20, rate=3.1, eta=45)
+    assert progress_line(embedding, "zh") == "向量化 64/222 段 · 3.1 段/秒 · 约剩 0:45 · 已用 0:20"
+    assert (
+        progress_line(embedding, "en") == "Embedding 64/222 passages · 3.1 passages/s · about 0:45 left · 0:20 so far"
+    )
+    done = BuildProgress("done", 222, 222, "passages", elapsed=52)
+    assert progress_line(done, "zh") == "索引就绪：222 段 · 用时 0:52"
+    assert not re.search(r"[A-Za-z]", progress_line(BuildProgress("embed", 5, 1990, "texts", 3, 12.0, 160), "zh"))
