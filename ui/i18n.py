@@ -37,6 +37,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "side.answerer": ("回答方式", "Answerer"),
     "side.extractive": ("摘录原文（离线）", "Extractive (offline)"),
     "side.local": ("本地模型（离线生成，约 20 秒）", "Local model (offline, generative, about 20 s)"),
+    "side.local.starting": (
+        "正在启动本地模型（首次使用约需 10 秒）……",
+        "Starting the local model (about 10 s the first time)…",
+    ),
     "side.endpoint": ("OpenAI 兼容接口", "OpenAI-compatible endpoint"),
     "side.url": ("接口地址", "Base URL"),
     "side.model": ("模型", "Model"),

@@ -142,7 +142,11 @@ def options(engine: Engine) -> ChatOptions:
     llm, error = None, None
     if state.get("answerer") == LOCAL:
         try:
-            llm = engine.local_model()
+            if engine.local_server is None:  # first use in this process: written from its parts, then started
+                with st.spinner(t("side.local.starting")):
+                    llm = engine.local_model()
+            else:
+                llm = engine.local_model()
         except RagError as exc:
             error = library_text(describe(exc)[0])
     elif state.get("answerer") == ENDPOINT:

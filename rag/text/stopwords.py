@@ -30,6 +30,7 @@ QUESTION_WORDS = frozenset(
     """
     多大 多高 多久 多长 多远 多重 哪家 哪位 哪年 哪一年 哪天 哪一天 哪里 哪儿 哪种 哪项 哪类 哪一 哪一次
     怎么样 怎样 如何 是否 多少钱 几个 几次 几位 几年 第几 哪几个 哪几种 哪几 具体 分别 一共 大约 大概 大致
+    几类 几种 几点 几项 几条 几大 几步 几层 几家 几方面 几部分 几个方面 哪几类 哪几条 哪几点 哪几项 哪几方面
     目前 当时 这一 这本 这篇 该文 一文 认为 提出 意思
     什么 什么样 哪个 哪些 为什么 是不是 多少 几 谁 何时 时候 有没有 能否 举例 列举 例子 之所以 这里 采用
     many much according what which who whose whom when how did does do is are was were the of in to
