@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import streamlit as st
@@ -142,10 +143,9 @@ def options(engine: Engine) -> ChatOptions:
     llm, error = None, None
     if state.get("answerer") == LOCAL:
         try:
-            if engine.local_server is None:  # first use in this process: written from its parts, then started
-                with st.spinner(t("side.local.starting")):
-                    llm = engine.local_model()
-            else:
+            # the first use in this process writes the model from its parts and starts it: say so meanwhile
+            starting = st.spinner(t("side.local.starting")) if engine.local_server is None else nullcontext()
+            with starting:
                 llm = engine.local_model()
         except RagError as exc:
             error = library_text(describe(exc)[0])

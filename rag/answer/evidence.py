@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from rag.text import passage_sentences, squash
 
-from .citations import CitationCheck, check_citations
+from .citations import MARKER, CitationCheck, check_citations
 from .context import AnswerContext
 from .records import Answer, Citation, Source
 from .scoring import Analysis
@@ -188,7 +188,7 @@ def distinct_lines(text: str) -> str:
     seen: set[str] = set()
     kept = []
     for line in text.splitlines():
-        key = squash(re.sub(r"\[\d+\]", "", line))
+        key = squash(MARKER.sub("", line))
         if key and key in seen:
             continue
         seen.add(key)

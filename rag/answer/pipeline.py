@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from rag.errors import LLMError
 from rag.retrieval import Retriever, SearchFilter, check_query
@@ -35,6 +35,7 @@ from .citations import MARKER, check_citations
 from .context import AnswerContext
 from .conversation import Turn, fold_follow_up, wants_more
 from .evidence import (
+    Evidence,
     MarkerMap,
     check_evidence,
     distinct_lines,
@@ -67,6 +68,15 @@ def _is_not_found(text: str) -> bool:
 def _removed_notice(removed: list[tuple[int, str]]) -> str:
     parts = [f"[{n}] ({why})" for n, why in removed]
     return "removed citation markers that the sources do not back: " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """What a chat model wrote, who wrote it, and the numbered sentences it read (None: it read whole passages)."""
+
+    text: str
+    label: str
+    evidence: list[Evidence] | None
 
 
 class Answerer:
@@ -157,10 +167,10 @@ class Answerer:
             yield from extractive.text.splitlines(keepends=True)
             yield extractive
             return
-        if llm.context == "evidence":
-            yield from self._llm_stream(question, analysis, extractive.sources, extractive, llm)
-            return
-        sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
+        # evidence quotes may come from passages a list answer added to the hits: the extractive answer's sources
+        sources = (
+            extractive.sources if llm.context == "evidence" else [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
+        )
         yield from self._llm_stream(question, analysis, sources, extractive, llm)
 
     def _llm_stream(
@@ -169,6 +179,7 @@ class Answerer:
         english = analysis.info.english
         evidence_mode = llm.context == "evidence"
         pieces: list[str] = []  # what the model wrote (in evidence mode, with its sentence markers [k])
+        evidence: list[Evidence] | None = None
         try:
             if evidence_mode:
                 evidence = select_evidence(analysis, fallback, self.settings.evidence_chars)
@@ -198,23 +209,17 @@ class Answerer:
             )
             return
         raw = "".join(pieces).strip()
-        yield self._checked(question, distinct_lines(raw) if evidence_mode else raw, analysis, sources, fallback, llm)
+        reply = _Reply(distinct_lines(raw) if evidence else raw, llm.label, evidence)
+        yield self._checked(question, reply, analysis, sources, fallback)
 
     def _checked(
-        self,
-        question: str,
-        raw: str,
-        analysis: Analysis,
-        sources: list[Source],
-        fallback: Answer,
-        llm: ChatModel,
+        self, question: str, reply: _Reply, analysis: Analysis, sources: list[Source], fallback: Answer
     ) -> Answer:
-        label, evidence_mode = llm.label, llm.context == "evidence"
+        raw, label, evidence = reply.text, reply.label, reply.evidence
         english = analysis.info.english
         if _is_not_found(raw):
             return abstention(question, english, sources, analysis.confidence, label)
-        if evidence_mode:  # `raw` cites sentences [k]: checked against them, then turned into passage markers
-            evidence = select_evidence(analysis, fallback, self.settings.evidence_chars)
+        if evidence is not None:  # `raw` cites sentences [k]: checked, then turned into passage markers
             checked = check_evidence(raw, evidence, sources, self.context)
         else:
             checked = check_citations(raw, sources, self.context)
@@ -222,7 +227,7 @@ class Answerer:
         if not checked.citations:  # nothing the model wrote is backed by a passage: show the checked extractive one
             extra = "no sentence of the language model's answer was backed by a passage; this is the extractive answer"
             return replace(fallback, notice=f"{notice}; {extra}" if notice else extra)
-        text = f"{ENGLISH_NOTE}\n{checked.text}" if english and not evidence_mode else checked.text
+        text = f"{ENGLISH_NOTE}\n{checked.text}" if english and evidence is None else checked.text
         return Answer(question, text, False, checked.citations, sources, label, notice, analysis.confidence)
 
 
