@@ -77,6 +77,8 @@ class Settings:
     dense_backend: str = "faiss"
     # "separate": each sentence embedded on its own; "pooled" halves the cold build, dense MRR@10 −0.09 (README)
     sentence_vectors: str = "separate"
+    # the bundled issue's shipped vectors prime the embedding cache (RAG_SEED_VECTORS=0: embed everything)
+    seed_vectors: bool = True
     batch_size: int = 32
     backend: str = "file"
     milvus: MilvusSettings = field(default_factory=MilvusSettings)
@@ -101,6 +103,7 @@ class Settings:
             faiss_factory=self.faiss_factory,
             dense_backend=self.dense_backend,
             sentence_vectors=self.sentence_vectors,
+            seed_vectors=self.seed_vectors,
             batch_size=self.batch_size,
             max_file_bytes=self.limits.max_file_bytes,
             backend=self.backend,
@@ -118,6 +121,7 @@ class Settings:
             "dense_backend": os.environ.get("RAG_DENSE_BACKEND") or base.dense_backend,
             "sentence_vectors": os.environ.get("RAG_SENTENCE_VECTORS") or base.sentence_vectors,
             "answerer": os.environ.get("RAG_ANSWERER") or base.answerer,
+            "seed_vectors": os.environ.get("RAG_SEED_VECTORS", "1").strip().lower() not in ("0", "no", "off", "false"),
             "retrieval": replace(base.retrieval, top_k=_env_int("RAG_TOP_K", base.retrieval.top_k)),
             "limits": replace(
                 limits,

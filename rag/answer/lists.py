@@ -3,7 +3,8 @@ the enumeration or heading list of the retrieved article that the question is ab
 order, each item a short line with its `[n]` (`rag.answer.structure` finds the groups).
 
 A group is chosen only when a retrieved passage overlaps it, the question's topic terms cover enough of its lead
-and items, and a count the question names ("哪四类", "three ways") equals its number of items.
+and items (a lead that counts what the question asks to count, 几类 → "归纳为4类", adds to that), and a count the
+question names ("哪四类", "three ways") equals its number of items.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.index import ChunkStore
-from rag.text import passage_sentences, squash, strip_speaker
+from rag.text import chinese_counts, count_tokens, passage_sentences, squash, strip_speaker
 from rag.types import Chunk, Document, Hit
 
 from .records import Citation, Source
@@ -43,6 +44,7 @@ _ORDINAL_HEAD = re.compile(
 )
 LEAD_DISTANCE = 200  # a sentence this close before the first item leads into the list and is quoted with it
 MIN_COVERAGE = 0.5  # share of the question's topic-term weight the group's text must hold
+COUNT_BONUS = 0.25  # the question asks how many (几类) and the group's lead says how many of the same (4类)
 SHORT_ITEM = 40  # an item longer than this is shown up to its first comma or colon
 
 
@@ -107,6 +109,7 @@ def choose_group(
     """The enumeration or heading list a retrieved passage overlaps that best covers the question's topic terms
     (`weights`: term → IDF weight); `groups` gives a document's groups (cached by the caller)."""
     count = asked_count(question)
+    counts = set(count_tokens(" ".join([question, *chinese_counts(question)])))
     best, best_score = None, 0.0
     for rank, doc, group in _candidates(hits, config.max_hits, groups):
         if count is not None and count != len(group.items):
@@ -115,6 +118,8 @@ def choose_group(
         body = "\n".join(doc.text[s:e] for s, e in spans)
         context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"
         score = _coverage(weights, body) + 0.3 * _coverage(weights, context) - 0.02 * rank
+        if group.lead and counts & set(count_tokens(doc.text[slice(*group.lead)])):
+            score += COUNT_BONUS
         if score > best_score:
             best, best_score = (doc, group), score
     return best if best is not None and best_score >= MIN_COVERAGE else None

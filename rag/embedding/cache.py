@@ -15,6 +15,7 @@ import numpy as np
 from rag.types import content_hash
 
 from .protocol import Embedder, Span, SpanEmbedder
+from .seed import SeedVectors
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,16 @@ class EmbeddingCache:
         rows = [(k, self.dimension, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(keys, vectors)]
         with self._conn:
             self._conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+    def prime(self, seed: SeedVectors | None) -> int:
+        """Add the vectors of `seed` this cache lacks, if the seed was made by this cache's model; returns how many."""
+        if seed is None or seed.model != self.model_name or seed.dimension != self.dimension:
+            return 0
+        rows = [(k, self.dimension, v.tobytes()) for k, v in zip(seed.keys, seed.vectors)]
+        with self._conn:
+            before = self._conn.total_changes
+            self._conn.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", rows)
+            return self._conn.total_changes - before
 
     def close(self) -> None:
         self._conn.close()

@@ -21,7 +21,15 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rag.chunking import chunk_documents
-from rag.embedding import Embedder, EmbeddingCache, SpanEmbedder, embed_passages_cached, embed_with_spans_cached
+from rag.embedding import (
+    Embedder,
+    EmbeddingCache,
+    SpanEmbedder,
+    bundled_seed_path,
+    embed_passages_cached,
+    embed_with_spans_cached,
+    read_seed,
+)
 from rag.errors import IndexCorrupt, IndexMissing, IndexProblem, IndexStale
 from rag.ingest import bundled_corpus, iter_text_files, load_corpus
 from rag.types import Chunk, Document
@@ -137,11 +145,18 @@ def pools_sentences(settings: IndexSettings, embedder: Embedder, n_chunks: int) 
     )
 
 
+def prime_cache(cache: EmbeddingCache, settings: IndexSettings) -> None:
+    """Give `cache` the bundled issue's seed vectors, unless the settings turn seeding off."""
+    if settings.seed_vectors:
+        cache.prime(read_seed(bundled_seed_path()))
+
+
 def _embed(
     chunks: list[Chunk], settings: IndexSettings, embedder: Embedder, track: ProgressTracker
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Vectors for the dense layout of `chunks` (cache first): (vectors, owner rows, number of texts embedded now)."""
     with EmbeddingCache(settings.embedding_cache, embedder.name, embedder.dimension) as cache:
+        prime_cache(cache, settings)
         if pools_sentences(settings, embedder, len(chunks)):
             rows, embedded = embed_with_spans_cached(
                 embedder,  # type: ignore[arg-type]  (pools_sentences checked it is a SpanEmbedder)

@@ -1,4 +1,4 @@
-"""The bm25s lexical backend: BM25 over jieba tokens (`rag.text.tokenize`), saved as plain numpy/JSON files."""
+"""The bm25s lexical backend: BM25 over `rag.text.search_tokens` (jieba words and counts), saved as numpy/JSON files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.text import tokenize
+from rag.text import query_terms, search_tokens
 
 
 class BM25Index:
@@ -24,7 +24,7 @@ class BM25Index:
         import bm25s
 
         retriever = bm25s.BM25(method="lucene")
-        corpus_tokens = [tokenize(t) or ["\u2205"] for t in texts]
+        corpus_tokens = [search_tokens(t) or ["\u2205"] for t in texts]
         retriever.index(corpus_tokens, show_progress=False)
         return cls(retriever)
 
@@ -38,10 +38,10 @@ class BM25Index:
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every passage for `query` (0 where no query term occurs, or masked out)."""
-        tokens = [t for t in tokenize(query) if t in self._retriever.vocab_dict]
-        if not tokens:
-            return np.zeros(self.size, dtype=np.float32)
-        scores = np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+        scores = np.zeros(self.size, dtype=np.float32)
+        for token, weight in query_terms(query).items():
+            if token in self._retriever.vocab_dict:
+                scores += weight * np.asarray(self._retriever.get_scores([token]), dtype=np.float32)
         return scores * mask if mask is not None else scores
 
     def save(self, folder: Path) -> None:

@@ -20,10 +20,10 @@ from rag.chunking import chunk_documents
 from rag.embedding import Embedder, EmbeddingCache, embed_passages_cached
 from rag.errors import IndexMissing, IndexProblem, IndexStale
 from rag.ingest import bundled_corpus, load_corpus
-from rag.text import tokenize
+from rag.text import search_tokens
 from rag.types import Chunk, Document
 
-from .build import BuildReport, Progress, corpus_fingerprint, package_versions, pipeline_fingerprint
+from .build import BuildReport, Progress, corpus_fingerprint, package_versions, pipeline_fingerprint, prime_cache
 from .layout import chunk_texts, keep_sentence_vectors
 from .lock import IndexLock
 from .milvus import PLACEHOLDER, MilvusStore, text_parts
@@ -185,6 +185,7 @@ def _sync(  # noqa: PLR0913  (the build's state is passed explicitly, not kept i
     texts = {c.id: chunk_texts(c, sentences) for c in chunks}
     flat = [t for c in new for t in texts[c.id]]
     with EmbeddingCache(settings.embedding_cache, embedder.name, embedder.dimension) as cache:
+        prime_cache(cache, settings)
         vectors, embedded = embed_passages_cached(
             embedder, flat, cache, lambda done, total, work: track("embed", done, total, "texts", work)
         )
@@ -214,7 +215,7 @@ def _write_chunks(store: MilvusStore, new: list[Chunk], texts: dict[str, list[st
                 "vectors": n,
                 "header": c.header,
                 "text": c.text,
-                "tokens": " ".join(tokenize(c.indexed_text)) or "\u2205",
+                "tokens": " ".join(search_tokens(c.indexed_text)) or "\u2205",
                 "indexed": c.indexed_text,
             }
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexProblem
-from rag.text import tokenize
+from rag.text import query_terms, search_tokens
 from rag.types import Chunk
 
 from .milvus import SPARSE, MilvusStore, quoted
@@ -119,6 +119,10 @@ class MilvusDense:
         raise IndexProblem(f"a Milvus index is not saved to {folder}: it lives in its collections")
 
 
+#: Repetitions of a query token of weight 1: a word's weight split over 2, 3, 4 or 6 parts stays exact.
+QUERY_WEIGHT_UNIT = 12
+
+
 class MilvusLexical:
     """BM25 over the `chunks` collection's sparse vectors: the app's jieba tokens, or Milvus's Chinese analyzer."""
 
@@ -135,17 +139,18 @@ class MilvusLexical:
     @property
     def vocabulary(self) -> set[str]:
         if self._vocabulary is None:
-            self._vocabulary = {t for c in self.rows.chunks for t in tokenize(c.indexed_text)}
+            self._vocabulary = {t for c in self.rows.chunks for t in search_tokens(c.indexed_text)}
         return self._vocabulary
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every passage for `query` (0 outside the best `LEXICAL_LIMIT`, or masked out)."""
         out = np.zeros(self.size, dtype=np.float32)
-        tokens = [t for t in tokenize(query) if t in self.vocabulary]
-        if not tokens:
+        # Milvus weighs a query term by how often it occurs: the word weights of `query_terms` as repetitions
+        weighted = {t: round(w * QUERY_WEIGHT_UNIT) for t, w in query_terms(query).items() if t in self.vocabulary}
+        if not any(weighted.values()):
             return out
         where = self.rows.where(np.flatnonzero(mask) if mask is not None else None, "id")
-        text = " ".join(tokens) if self.field == SPARSE["jieba"] else query
+        text = " ".join(t for t, n in weighted.items() for _ in range(n)) if self.field == SPARSE["jieba"] else query
         for chunk_id, score in self.store.search("chunks", self.field, [text], LEXICAL_LIMIT, where)[0]:
             row = self.rows.row.get(chunk_id)
             if row is not None and score > 0:

@@ -56,6 +56,8 @@ class IndexSettings:
     dense_backend: str = "faiss"
     # "pooled" (from the chunk's own pass) halves the cold build but costs dense MRR@10 0.09 (README Performance)
     sentence_vectors: str = "separate"
+    # prime the embedding cache with the bundled issue's shipped vectors (rag.embedding.seed); off: a cold build
+    seed_vectors: bool = True
     batch_size: int = 32
     max_file_bytes: int = Limits().max_file_bytes
     backend: str = "file"  # file: FAISS + bm25s files under `root`; milvus: collections in `milvus.uri`

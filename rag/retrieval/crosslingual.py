@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from functools import lru_cache
 from importlib import resources
 
-from rag.text import ENGLISH_STOP_WORDS, has_cjk
+from rag.text import ENGLISH_STOP_WORDS, chinese_counts, has_cjk
 
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z-]*|\d+(?:\.\d+)?%?")
 _GLOSS_SKIP = re.compile(r"surname|variant of|used in|see also|see |abbr\. for|CL:|old name|lit\.|Taiwan pr\.")
@@ -109,4 +109,4 @@ class QueryTranslator:
             for t in tokens
             if t[0].isdigit() or (t[0].isupper() and t.lower() not in ENGLISH_STOP_WORDS) or t.isupper()
         ]
-        return " ".join(ordered + keep)
+        return " ".join(ordered + keep + chinese_counts(question))

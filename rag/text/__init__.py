@@ -18,7 +18,7 @@ from .sentences import (
 from .similarity import bigrams, near_duplicate, norm, overlap
 from .stopwords import ENGLISH_STOP_WORDS, QUESTION_WORDS, STOP_WORDS
 from .tables import display_width, format_table, pad
-from .tokens import jieba_module, person_names, tokenize
+from .tokens import chinese_counts, count_tokens, jieba_module, person_names, query_terms, search_tokens, tokenize
 
 __all__ = [
     "CJK",
@@ -30,7 +30,9 @@ __all__ = [
     "SENTENCE_PUNCT",
     "STOP_WORDS",
     "bigrams",
+    "chinese_counts",
     "clean_line",
+    "count_tokens",
     "count_cjk",
     "display_sentence",
     "display_width",
@@ -45,6 +47,8 @@ __all__ = [
     "pad",
     "passage_sentences",
     "person_names",
+    "query_terms",
+    "search_tokens",
     "split_sentences",
     "squash",
     "strip_ornament",

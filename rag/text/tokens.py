@@ -13,6 +13,40 @@ from .stopwords import STOP_WORDS
 
 _WORD = re.compile(rf"[\w{CJK}]", re.UNICODE)
 
+# A count with its measure word: "4类", "三个方面", "两种" in a passage; "几类", "哪几个方面", "多少种" in a question.
+# Both become one search token ("#类", "#方面"), so a question asking how many kinds meets the passage that says
+# how many. An ordinal (第三类) is not a count, and "一种"/"一个" is mostly the article "a", so counts start at two.
+_COUNT = re.compile(
+    r"(?<![第.\d一二三四五六七八九十百千万两几])"
+    r"(?:[2-9]|\d{2,3}|十?[二三四五六七八九]|十|两|几|多少)"
+    r"(个方面|方面|个阶段|阶段|个维度|维度|条途径|途径|大类|类|种|项|点|条|层|步|大)"
+)
+#: English counted nouns and the Chinese measure words a passage counts them with ("four kinds" → 四类, 四种).
+_EN_MEASURES = {
+    "kind": ("类", "种"),
+    "type": ("类", "种"),
+    "categor": ("类",),
+    "way": ("种", "条"),
+    "form": ("种",),
+    "mode": ("种",),
+    "aspect": ("方面",),
+    "dimension": ("维度",),
+    "stage": ("阶段",),
+    "phase": ("阶段",),
+    "point": ("点",),
+    "step": ("步",),
+    "level": ("层",),
+    "layer": ("层",),
+    "measure": ("项", "条"),
+    "path": ("条",),
+}
+_EN_COUNT = re.compile(
+    r"\b(?:how many|several|\d+|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?"
+    rf"({'|'.join(_EN_MEASURES)})\w*",
+    re.IGNORECASE,
+)
+_CANONICAL_MEASURE = {"个方面": "方面", "个阶段": "阶段", "个维度": "维度", "条途径": "途径", "大类": "类"}
+
 
 # jieba keeps its dictionary in module state of its own; loading it once per process is jieba's design, and the
 # result never changes, so this cache holds no state of ours.
@@ -36,6 +70,41 @@ def tokenize(text: str) -> list[str]:
         if token and _WORD.search(token) and token not in STOP_WORDS:
             tokens.append(token)
     return tokens
+
+
+def count_tokens(text: str) -> list[str]:
+    """One "#<measure word>" token per count in `text` ("归纳为4类" and "有哪几类" both give "#类")."""
+    return ["#" + _CANONICAL_MEASURE.get(m, m) for m in _COUNT.findall(text)]
+
+
+def chinese_counts(question: str) -> list[str]:
+    """The Chinese count words for the counts an English question asks about ("how many kinds" → 几类, 几种), so a
+    question translated into Chinese terms keeps its count (`count_tokens` of them gives "#类", "#种")."""
+    words = []
+    for noun in _EN_COUNT.findall(question):
+        words += ["几" + m for m in _EN_MEASURES[noun.lower()]]
+    return list(dict.fromkeys(words))
+
+
+def search_tokens(text: str) -> list[str]:
+    """The tokens lexical search indexes a passage with: `tokenize` plus `count_tokens`."""
+    return tokenize(text) + count_tokens(text)
+
+
+def query_terms(text: str) -> dict[str, float]:
+    """The search tokens of a question with their weights: one vote per word of the question.
+
+    Search-mode tokens split a compound into its parts (新能源汽车 → 能源, 新能源, 汽车); unweighted, a compound
+    would count three times as much as a plain word (骗补) and article-wide compounds would outvote the words
+    that pick the passage. Each word's tokens share one unit of weight."""
+    weights: dict[str, float] = {}
+    for word in jieba_module().lcut(text):
+        tokens = tokenize(word)
+        for token in tokens:
+            weights[token] = weights.get(token, 0.0) + 1.0 / len(tokens)
+    for token in count_tokens(text):
+        weights[token] = weights.get(token, 0.0) + 1.0
+    return weights
 
 
 def person_names(sentence: str) -> list[str]:

@@ -110,6 +110,18 @@ def test_no_group_when_the_count_differs_or_the_topic_is_elsewhere():
     assert choose_group("有哪些建议？", {"骗补": 1.0, "电池": 1.0}, hits, AnswerSettings()) is None
 
 
+def test_a_lead_that_counts_what_the_question_asks_to_count_is_chosen():
+    text = (
+        "前言部分。" * 20
+        + "事后总结，骗补方式可以归纳为4类。第一类是有牌无车。第二类是有车无电池。第三类是标实不符。第四类是车辆闲置。"
+    )
+    doc = Document("电动车", text, kind="article", section="工信史话")
+    hits = [Hit(1, 1.0, Chunk(doc.id, text, 0, len(text)), doc)]
+    weights = {"新能源": 1.0, "汽车": 1.0, "骗补": 1.0}  # the article-wide subject is not in the list's own words
+    assert choose_group("新能源汽车骗补有哪几类？", weights, hits, AnswerSettings()) is not None
+    assert choose_group("新能源汽车骗补有哪几种手法？", weights, hits, AnswerSettings()) is None  # 几种 ≠ 4类
+
+
 def test_a_speaker_label_of_the_interview_is_left_out_of_the_answer_line():
     from rag.text import strip_speaker
 

@@ -119,3 +119,11 @@ def test_english_question_is_translated_for_bm25(real_retriever):
     query = real_retriever.lexical_query("Which company did ZWSOFT acquire in 2023?")
     assert "收购" in query and "2023" in query
     assert "苗圩" in real_retriever.lexical_query("What did Miao Wei say about subsidies?")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["新能源汽车“骗补”有哪几类？", "How many kinds of EV subsidy fraud were there?"])
+def test_a_count_question_finds_the_passage_that_counts(real_retriever, question):
+    """The README's example: the passage that sorts subsidy fraud into 4 kinds is among the five sources."""
+    hits = real_retriever.search(question, k=5)
+    assert any("有牌无车" in h.chunk.text for h in hits), [h.chunk.text[:30] for h in hits]

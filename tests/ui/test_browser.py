@@ -407,3 +407,43 @@ def test_evaluation_page_runs_without_a_traceback(server, page, tmp_path):
     page.get_by_role("button", name=text("ix.build", "zh")).wait_for(timeout=60_000)
     time.sleep(1)
     _screenshot(page, _shots(tmp_path) / "zh-index.png", 1000)
+
+
+def test_first_start_from_an_empty_home_shows_progress_then_answers(browser, tmp_path):
+    """`rag ui` with an empty RAG_HOME: the page shows the build's progress (model conversion, index), then the start
+    page, then the first answer; each state is screenshotted and the seconds to a usable page are printed."""
+    home = tmp_path / "home"  # nothing in it: this start converts the model and builds the index
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env |= {"RAG_HOME": str(home), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "NO_PROXY": "127.0.0.1"}
+    port, log_path, shots = _free_port(), tmp_path / "ui.log", _shots(tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [_rag(), "ui", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = {"url": url, "log": log_path}
+    context, page, requests = _context(browser, server, "zh-CN")
+    try:
+        _wait_healthy(url, proc)
+        page.goto(url + "/", wait_until="domcontentloaded")
+        page.get_by_test_id("stProgress").first.wait_for(timeout=120_000)  # the build has not finished yet
+        _screenshot(page, shots / "first-start-progress.png", 900)
+        page.get_by_test_id("stChatInputTextArea").wait_for(timeout=900_000)
+        usable = time.monotonic() - started
+        _screenshot(page, shots / "first-start-ready.png", 1000)
+        _ask(page, QUESTION, 0)
+        answered = time.monotonic() - started
+        _screenshot(page, shots / "first-start-answer.png")
+    finally:
+        context.close()
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+    print(f"first start: usable page {usable:.1f} s, first answer {answered:.1f} s after `rag ui`")
+    terminal = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "rag ui: index ready: 222 passages" in terminal  # the terminal reports the build too
+    assert _log_problems(server) == []
+    assert all(u.startswith(url + "/") or u.startswith("data:") for u in requests), "a request left the app"
