@@ -64,9 +64,13 @@ def query_table(query: dict[str, Any]) -> str:
     return format_table(rows, ["path", "p50 ms", "p95 ms", "questions", "share of time per stage"])
 
 
+def is_milvus(row: dict[str, Any]) -> bool:
+    return row.get("backend") == "milvus"
+
+
 def scale_table(scale: list[dict[str, Any]]) -> str:
     rows = []
-    for r in scale:
+    for r in (r for r in scale if not is_milvus(r)):
         rows.append(
             [
                 f"{r['n']:,}",
@@ -86,6 +90,36 @@ def scale_table(scale: list[dict[str, Any]]) -> str:
     return format_table(rows, header + ["hybrid p50", "auto"])
 
 
+def _pair(row: dict[str, Any], key: str) -> str:
+    return f"{_fmt(row.get(key + '_p50_ms'), 1)} / {_fmt(row.get(key + '_p95_ms'), 1)}"
+
+
+def milvus_table(scale: list[dict[str, Any]]) -> str:
+    """Milvus rows: insert, build, p50 / p95 per mode, recall, memory and disk, and Milvus's fusion vs the app's."""
+    rows = []
+    for r in (r for r in scale if is_milvus(r)):
+        rows.append(
+            [
+                f"{r['n']:,}",
+                r["index"],
+                f"{r['insert_rows_per_s']:,} /s",
+                _fmt(r.get("build_s"), 1),
+                _fmt(r.get("recall@10"), 3),
+                f"{_fmt(r.get('p50_ms'))} / {_fmt(r.get('p95_ms'))}",
+                _pair(r, "filtered"),
+                _pair(r, "bm25"),
+                _pair(r, "hybrid"),
+                _pair(r, "milvus_rrf"),
+                _pair(r, "milvus_weighted"),
+                f"{_fmt(r.get('milvus_rrf_vs_app@10'), 2)} / {_fmt(r.get('milvus_weighted_vs_app@10'), 2)}",
+                f"{_fmt(r.get('peak_memory_mb'), 0)} / {_fmt(r.get('disk_mb'), 0)}",
+            ]
+        )
+    header = ["chunks", "index", "insert", "build s", "recall@10", "dense ms", "filtered ms", "bm25 ms"]
+    header += ["hybrid (app) ms", "Milvus RRF ms", "Milvus weighted ms", "overlap@10 RRF / wtd", "peak MB / disk MB"]
+    return format_table(rows, header)
+
+
 def terminal_report(results: dict[str, Any]) -> str:
     parts = []
     if "index" in results:
@@ -94,6 +128,8 @@ def terminal_report(results: dict[str, Any]) -> str:
         parts += ["Query latency (model warm)", query_table(results["query"]), ""]
     if results.get("scale"):
         parts += ["Scale (synthetic corpora)", scale_table(results["scale"]), ""]
+        if any(is_milvus(r) for r in results["scale"]):
+            parts += ["Scale on Milvus Lite (p50 / p95)", milvus_table(results["scale"]), ""]
     if "machine" in results:
         m = results["machine"]
         parts.append(f"machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores; peak RSS {m.get('peak_rss_mb')} MB")
@@ -118,7 +154,9 @@ def _plot_scale(scale: list[dict[str, Any]], path: Path) -> None:
         rows = sorted((r for r in defaults if _family(r["index"]) == name), key=lambda r: r["n"])
         label = f"{name} ({rows[0].get('search', '')})" if rows else name
         ax.plot([r["n"] for r in rows], [r["p50_ms"] for r in rows], marker="o", label=label)
-    bm25 = sorted({r["n"]: r["bm25_p50_ms"] for r in scale if r.get("bm25_p50_ms") is not None}.items())
+    bm25 = sorted(
+        {r["n"]: r["bm25_p50_ms"] for r in scale if r.get("bm25_p50_ms") is not None and not is_milvus(r)}.items()
+    )
     if bm25:
         ax.plot([n for n, _ in bm25], [v for _, v in bm25], marker="s", linestyle="--", color="grey", label="BM25")
     ax.set_xscale("log")
@@ -174,6 +212,8 @@ def write_report(results: dict[str, Any], folder: Path) -> list[Path]:
         md += ["![stages](stages.png)", ""]
     if results.get("scale"):
         md += ["## Scale", "", "```", scale_table(results["scale"]), "```", ""]
+        if any(is_milvus(r) for r in results["scale"]):
+            md += ["### On Milvus Lite (p50 / p95)", "", "```", milvus_table(results["scale"]), "```", ""]
         if notes := results.get("scale_notes"):
             md += [notes, ""]
         _plot_scale(results["scale"], folder / "scale.png")

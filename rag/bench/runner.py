@@ -262,7 +262,9 @@ def run_benchmark(  # noqa: PLR0913  (the `rag bench` options, one parameter eac
             embed_ms = results["query"]["hybrid"]["stages"].get("embed_query", {}).get("median_ms")
         chosen = list(sizes) if sizes else default_sizes(quick)
         questions = [q.question for q in load_dataset(dataset)]
-        results.update(scale_section(engine.index, engine.embedder, questions, chosen, embed_ms, say))
+        milvus = settings.index.milvus if settings.index.backend == "milvus" else None
+        section = scale_section(engine.index, engine.embedder, questions, chosen, embed_ms, say, milvus, workdir)
+        results.update(section)
     results["machine"] = machine_info()
     return results
 

@@ -43,13 +43,14 @@ from rag.config import Settings
 from rag.embedding import Embedder
 from rag.engine import load_embedder
 from rag.evaluation import development_set
-from rag.index import BM25Index, NumpyDenseIndex, SearchIndex, load_index, top_k
+from rag.index import BM25Index, LexicalIndex, MilvusSettings, NumpyDenseIndex, SearchIndex, load_index, top_k
 from rag.index import faiss_dense as ann
 from rag.retrieval import RetrievalSettings, weighted_rrf
 from rag.retrieval.retriever import VECTORS_PER_CHUNK
 from rag.text import split_sentences, tokenize
 
 Progress = Callable[[str], None]
+ExtraRows = Callable[[int, np.ndarray, list[list[str]], np.ndarray], list[dict[str, Any]]]
 
 NOISE_SCALE = 0.5  # "blob": times the real covariance; calibrated as in the module docstring
 MAX_STEP = 0.5  # "blob": how far towards a real neighbour a synthetic vector may move
@@ -65,6 +66,8 @@ FUSION = RetrievalSettings()  # candidates per retriever and fusion constants, a
 CANDIDATES = FUSION.candidates
 DENSE_FETCH = FUSION.candidates * VECTORS_PER_CHUNK  # rows the retriever asks the dense index for
 BATCH = 50_000
+SUMMARY = ("search", "recall@10", "p50_ms", "p95_ms", "memory_mb", "build_s", "bm25_p50_ms", "bm25_p95_ms")
+SUMMARY += ("hybrid_p50_ms", "hybrid_p95_ms")
 
 
 @dataclass(frozen=True)
@@ -218,9 +221,11 @@ def measure_bm25(docs: list[list[str]], questions: Sequence[str], k: int = CANDI
     return BM25Run(index, build_s, p50, p95)
 
 
-def hybrid_once(dense_index: Any, bm25: BM25Index, query: np.ndarray, question: str) -> list[int]:
-    """Dense fetch + BM25 top-k + weighted RRF for one query, as `Retriever.search` in hybrid mode."""
-    fetch = min(DENSE_FETCH, dense_index.ntotal)
+def hybrid_once(dense_index: Any, bm25: LexicalIndex, query: np.ndarray, question: str) -> list[int]:
+    """Dense fetch + BM25 top-k + weighted RRF for one query, as `Retriever.search` in hybrid mode.
+
+    `dense_index` is a FAISS index or a `DenseIndex` (such as `MilvusDense`); `bm25` any `LexicalIndex`."""
+    fetch = min(DENSE_FETCH, dense_index.ntotal if hasattr(dense_index, "ntotal") else dense_index.size)
     rows = dense_index.search(query[None, :], fetch)[1][0]
     dense = [int(r) for r in rows[:CANDIDATES] if r >= 0]  # one vector per synthetic chunk: row = chunk
     lexical = top_k(bm25.scores(question), CANDIDATES, positive_only=True)
@@ -277,12 +282,14 @@ def run_scale_benchmark(  # noqa: PLR0913  (benchmark knobs, one parameter each)
     structure: str = "blob",
     tokenise_s_per_chunk: float | None = None,
     progress: Progress | None = None,
+    extra: ExtraRows | None = None,
 ) -> list[dict[str, Any]]:
     """Rows `{n, index, search, recall@10, p50_ms, p95_ms, memory_mb, build_s, bm25_*, hybrid_*, chosen}`.
 
     `queries` are unit query vectors and `questions` their texts (BM25 side of the hybrid timing);
     `sentences`/`sentence_counts` come from `sentence_tokens` over the real chunks; with
     `tokenise_s_per_chunk` (jieba time per real chunk) rows also carry the jieba time `n` chunks would take.
+    `extra(n, vectors, token lists, exact top-k)` adds rows of another backend over the same corpus (Milvus).
     """
     say = progress or (lambda message: None)
     geometry = Geometry.of(base_vectors)
@@ -293,7 +300,8 @@ def run_scale_benchmark(  # noqa: PLR0913  (benchmark knobs, one parameter each)
         vectors = synthesise_vectors(geometry, n, seed, structure)
         truth = exact_neighbours(vectors, queries, k)
         say(f"n={n}: BM25")
-        bm25 = measure_bm25(synthesise_docs(sentences, sentence_counts, n, seed), questions)
+        docs = synthesise_docs(sentences, sentence_counts, n, seed)
+        bm25 = measure_bm25(docs, questions)
         chosen = ann.choose_factory(n, vectors.shape[1])
         jieba_s = None if tokenise_s_per_chunk is None else round(n * tokenise_s_per_chunk, 1)
 
@@ -305,7 +313,7 @@ def run_scale_benchmark(  # noqa: PLR0913  (benchmark knobs, one parameter each)
             for row in measure_dense(factory, vectors, queries, truth, k, hybrid):
                 default = row["hybrid_p50_ms"] is not None
                 rows.append(
-                    {"n": n, "structure": structure}
+                    {"n": n, "structure": structure, "backend": "faiss"}
                     | row
                     | {
                         "bm25_build_s": round(bm25.build_s, 2),
@@ -315,8 +323,14 @@ def run_scale_benchmark(  # noqa: PLR0913  (benchmark knobs, one parameter each)
                         "chosen": default and row["index"] == chosen,
                     }
                 )
+            tuned = [r for r in rows if r["n"] == n and r["index"] == factory and r["hybrid_p50_ms"] is not None]
+            say(f"n={n}: {factory}: " + ", ".join(f"{key} {tuned[-1][key]}" for key in SUMMARY if tuned))
             gc.collect()
-        del vectors, bm25
+        del bm25, hybrid
+        gc.collect()
+        if extra is not None:
+            rows.extend({"structure": structure} | row for row in extra(n, vectors, docs, truth))
+        del vectors, docs
         gc.collect()
     return rows
 
@@ -336,17 +350,20 @@ def bench_factories(n: int) -> list[str]:
     return [f for f in default_factories(n) if n <= HNSW_MAX_N or not f.startswith("HNSW")]
 
 
-def scale_section(
+def scale_section(  # noqa: PLR0913  (the `rag bench` inputs, one parameter each)
     index: SearchIndex,
     embedder: Embedder,
     questions: Sequence[str],
     sizes: Sequence[int],
     query_embed_ms: float | None = None,
     progress: Progress | None = None,
+    milvus: MilvusSettings | None = None,
+    workdir: Path | None = None,
 ) -> dict[str, Any]:
     """`{"scale": rows, "scale_notes": text}` for `rag bench`, built from a loaded `SearchIndex`.
 
-    With `query_embed_ms` (the measured median query embedding), each row's `hybrid_p50_ms` and `hybrid_p95_ms`
+    With `milvus`, each size also gets Milvus rows (`rag.bench.milvus_scale`) over the same corpus, in a Milvus Lite
+    file under `workdir`. With `query_embed_ms` (the measured median query embedding), every row's hybrid p50 and p95
     both become the whole hybrid search; `hybrid_search_part_p50_ms` / `_p95_ms` keep the corpus-dependent part."""
     base = index.dense.reconstruct(0, index.dense.size)
     texts = [chunk.text for chunk in index.chunks]
@@ -354,6 +371,10 @@ def scale_section(
     sentences, counts = sentence_tokens(texts)
     per_chunk = (time.perf_counter() - t0) / max(len(texts), 1)
     queries = np.asarray(embedder.encode_queries(list(questions)), dtype=np.float32)
+    extra = None
+    if milvus is not None:
+        vocabulary = {token for sentence in sentences for token in sentence}
+        extra = milvus_extra(milvus, workdir, vocabulary, queries, list(questions), progress)
     rows = run_scale_benchmark(
         sizes,
         base,
@@ -364,26 +385,69 @@ def scale_section(
         factories=bench_factories,
         tokenise_s_per_chunk=per_chunk,
         progress=progress,
+        extra=extra,
     )
     if query_embed_ms is not None:
-        for row in rows:
+        add_query_embedding(rows, query_embed_ms)
+    return {"scale": rows, "scale_notes": scale_notes(query_embed_ms, milvus is not None)}
+
+
+def milvus_extra(  # noqa: PLR0913
+    milvus: MilvusSettings,
+    workdir: Path | None,
+    vocabulary: set[str],
+    queries: np.ndarray,
+    questions: list[str],
+    progress: Progress | None,
+) -> ExtraRows:
+    """The Milvus rows of one size, each size in a fresh Milvus Lite file in a temporary folder under `workdir`."""
+    import tempfile
+
+    from .milvus_scale import milvus_rows
+
+    def rows(_n: int, vectors: np.ndarray, docs: list[list[str]], truth: np.ndarray) -> list[dict[str, Any]]:
+        with tempfile.TemporaryDirectory(prefix="rag-bench-milvus-", dir=workdir) as folder:
+            return milvus_rows(milvus, Path(folder), vectors, docs, vocabulary, queries, questions, truth, say=progress)
+
+    return rows
+
+
+HYBRID_KEYS = ("hybrid", "milvus_rrf", "milvus_weighted")
+
+
+def add_query_embedding(rows: list[dict[str, Any]], query_embed_ms: float) -> None:
+    """Add the median query embedding to every hybrid p50 and p95, keeping the search part beside them."""
+    for row in rows:
+        for key in HYBRID_KEYS:
             for stat in ("p50", "p95"):
-                if row.get(f"hybrid_{stat}_ms") is not None:
-                    row[f"hybrid_search_part_{stat}_ms"] = row[f"hybrid_{stat}_ms"]
-                    row[f"hybrid_{stat}_ms"] = round(row[f"hybrid_{stat}_ms"] + query_embed_ms, 2)
-    notes = (
-        "Synthetic corpora: one vector per chunk drawn near the real e5 vectors (see `rag.scale_bench`), "
+                if row.get(f"{key}_{stat}_ms") is not None:
+                    row[f"{key}_search_part_{stat}_ms"] = row[f"{key}_{stat}_ms"]
+                    row[f"{key}_{stat}_ms"] = round(row[f"{key}_{stat}_ms"] + query_embed_ms, 2)
+
+
+def scale_notes(query_embed_ms: float | None, milvus: bool) -> str:
+    """What the scale rows measure, for the report."""
+    embedding = (
+        f"hybrid p50 and p95 = search part + the measured median query embedding ({query_embed_ms:.1f} ms). "
+        if query_embed_ms is not None
+        else "Every p50 and p95 excludes the query embedding (it does not depend on the corpus size). "
+    )
+    milvus_note = (
+        "Milvus rows: the app's collections in embedded Milvus Lite (Strong consistency), written with the app's "
+        "row code, searched through `MilvusDense`/`MilvusLexical`; memory is the Lite process's RSS and includes a "
+        "copy of the vectors on the chunk rows (`vector_copy_mb`) that only Milvus's own `hybrid_search` reads. "
+        if milvus
+        else ""
+    )
+    return (
+        "Synthetic corpora: one vector per chunk drawn near the real e5 vectors (see `rag.bench.scale`), "
         "the development questions as queries, recall@10 against exact search over the same vectors, "
         "latency one query at a time on one FAISS thread. BM25 documents are made of real sentences' "
         "jieba tokens (build time excludes tokenisation; `bm25_tokenise_s_est` estimates it). "
-        + (
-            f"hybrid p50 and p95 = search part + the measured median query embedding ({query_embed_ms:.1f} ms). "
-            if query_embed_ms is not None
-            else "hybrid p50 and p95 exclude the query embedding. "
-        )
+        + embedding
+        + milvus_note
         + "◀ marks the index `auto` chooses at that size."
     )
-    return {"scale": rows, "scale_notes": notes}
 
 
 # ---------------------------------------------------------------- command line

@@ -74,6 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
 
+    _add_bench(sub, backend)
+
+    p = sub.add_parser("ui", help="start the chat app in the browser")
+    p.add_argument("--port", type=int, default=8501)
+    p.set_defaults(func=cmd_ui)
+    return parser
+
+
+def _add_bench(sub, backend: dict) -> None:
+    """The `rag bench` subcommand."""
     p = sub.add_parser("bench", help="time indexing, queries per stage, and index types on synthetic large corpora")
     p.add_argument("--quick", action="store_true", help="a few minutes: fewer repeats, no 10^6 corpus")
     p.add_argument("--sizes", help="synthetic corpus sizes in chunks, e.g. 1e4,1e5,1e6")
@@ -82,12 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="folder for bench.json, report.md and the PNG plots")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
+    milvus_rows = {"help": "milvus: the bench runs on Milvus and adds Milvus Lite rows beside the FAISS scale rows"}
+    p.add_argument("--backend", default=argparse.SUPPRESS, **(backend | milvus_rows))
     p.set_defaults(func=cmd_bench)
-
-    p = sub.add_parser("ui", help="start the chat app in the browser")
-    p.add_argument("--port", type=int, default=8501)
-    p.set_defaults(func=cmd_ui)
-    return parser
 
 
 def _quiet_libraries() -> None:

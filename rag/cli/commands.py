@@ -220,8 +220,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     parts = set(args.only.split(",")) if args.only else None
     if parts and not parts <= {"index", "query", "scale"}:
         raise UsageError(f"--only takes index,query,scale; got {args.only!r}")
-    say = (lambda message: None) if args.quiet else (lambda message: say(f"rag bench: {message}"))
-    results = run_benchmark(settings, dataset, quick=args.quick, sizes=sizes, parts=parts, progress=say)
+    progress = (lambda message: None) if args.quiet else (lambda message: say(f"rag bench: {message}"))
+    results = run_benchmark(settings, dataset, quick=args.quick, sizes=sizes, parts=parts, progress=progress)
     if args.out:
         written = write_report(results, Path(args.out))
         say("rag: wrote " + ", ".join(str(p) for p in written))

@@ -26,7 +26,9 @@ from .layout import (
 )
 from .lexical import BM25Index
 from .lock import IndexLock
-from .milvus_build import load_milvus_index
+from .milvus import MilvusStore
+from .milvus_build import chunk_row, load_milvus_index, vector_rows
+from .milvus_search import MilvusDense, MilvusLexical, RowMap
 from .numpy_dense import NumpyDenseIndex
 from .progress import STAGES, BuildProgress, ProgressTracker, clock
 from .protocols import ChunkStore, DenseIndex, LexicalIndex
@@ -36,8 +38,14 @@ from .store import FORMAT_VERSION, SearchIndex, current_build, load_index, read_
 
 __all__ = [
     "BACKENDS",
+    "MilvusDense",
+    "MilvusLexical",
     "MilvusSettings",
+    "MilvusStore",
+    "RowMap",
+    "chunk_row",
     "load_milvus_index",
+    "vector_rows",
     "DENSE_BACKENDS",
     "FORMAT_VERSION",
     "MIN_SENTENCE_CHARS",

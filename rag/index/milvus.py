@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,30 +64,15 @@ class MilvusStore:
             if self.client.has_collection(self.name(part)):
                 self.client.drop_collection(self.name(part))
 
-    def create(self, dimension: int) -> None:
-        """Create the four collections (an index is dropped and created again when its layout changes)."""
-        from pymilvus import DataType, Function, FunctionType
+    def create(self, dimension: int, chunk_vector: bool = False) -> None:
+        """Create the four collections (an index is dropped and created again when its layout changes).
+
+        `chunk_vector` also gives each chunk row one dense `vector` beside its BM25 fields, so that Milvus's own
+        `hybrid_search` (which fuses fields of one collection) can run; the app does not use it (`rag bench` does)."""
+        from pymilvus import DataType
 
         c = self.client
-        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
-        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
-        s.add_field("doc_id", DataType.VARCHAR, max_length=64)
-        s.add_field("start", DataType.INT64)
-        s.add_field("end", DataType.INT64)
-        s.add_field("vectors", DataType.INT64)
-        s.add_field("header", DataType.VARCHAR, max_length=MAX_VARCHAR)
-        s.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR)
-        jieba = {"tokenizer": "whitespace"}
-        s.add_field("tokens", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True, analyzer_params=jieba)
-        zh = {"type": "chinese"}
-        s.add_field("indexed", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True, analyzer_params=zh)
-        for field, source in (("sparse_jieba", "tokens"), ("sparse_zh", "indexed")):
-            s.add_field(field, DataType.SPARSE_FLOAT_VECTOR)
-            s.add_function(Function(f"bm25_{source}", FunctionType.BM25, [source], [field]))
-        params = c.prepare_index_params()
-        for field in SPARSE.values():  # k1 and b of bm25s's Lucene BM25, the file backend's
-            bm25 = {"bm25_k1": 1.5, "bm25_b": 0.75}
-            params.add_index(field, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=bm25)
+        s, params = self._chunk_schema(dimension if chunk_vector else 0)
         self._create("chunks", s, params)
 
         s = c.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -107,6 +94,34 @@ class MilvusStore:
             params = c.prepare_index_params()
             params.add_index("placeholder", index_type="FLAT", metric_type="L2")
             self._create(part, s, params)
+
+    def _chunk_schema(self, dimension: int = 0):
+        """The `chunks` schema and index parameters (with a dense `vector` field when `dimension` is given)."""
+        from pymilvus import DataType, Function, FunctionType
+
+        s = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+        s.add_field("doc_id", DataType.VARCHAR, max_length=64)
+        s.add_field("start", DataType.INT64)
+        s.add_field("end", DataType.INT64)
+        s.add_field("vectors", DataType.INT64)
+        s.add_field("header", DataType.VARCHAR, max_length=MAX_VARCHAR)
+        s.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR)
+        jieba = {"tokenizer": "whitespace"}
+        s.add_field("tokens", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True, analyzer_params=jieba)
+        zh = {"type": "chinese"}
+        s.add_field("indexed", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True, analyzer_params=zh)
+        for field, source in (("sparse_jieba", "tokens"), ("sparse_zh", "indexed")):
+            s.add_field(field, DataType.SPARSE_FLOAT_VECTOR)
+            s.add_function(Function(f"bm25_{source}", FunctionType.BM25, [source], [field]))
+        params = self.client.prepare_index_params()
+        for field in SPARSE.values():  # k1 and b of bm25s's Lucene BM25, the file backend's
+            bm25 = {"bm25_k1": 1.5, "bm25_b": 0.75}
+            params.add_index(field, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=bm25)
+        if dimension:
+            s.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
+            params.add_index("vector", index_type=self.settings.index_type, metric_type="COSINE", params=self._ivf())
+        return s, params
 
     def _ivf(self) -> dict[str, Any]:
         return {"nlist": 1024} if self.settings.index_type.upper().startswith("IVF") else {}
@@ -183,8 +198,85 @@ class MilvusStore:
         )
         return [[(hit["id"], float(hit["distance"])) for hit in hits] for hits in found]
 
+    def hybrid(self, vector: list[float], text: str, limit: int, candidates: int, weights: Sequence[float] = ()):
+        """Milvus's own fusion over the chunk rows' dense `vector` and BM25 field: (chunk id, fused score) best first.
+
+        RRF with k = 60 (`RRFRanker`) when `weights` is empty, else `WeightedRanker(*weights)` (dense, BM25) over
+        normalised scores; each side fetches `candidates`. Needs collections created with `chunk_vector`."""
+        from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+
+        dense = {"metric_type": "COSINE", "params": {"nprobe": 64} if self._ivf() else {}}
+        sparse = SPARSE[self.settings.lexical]
+        requests = [
+            AnnSearchRequest([vector], "vector", dense, candidates),
+            AnnSearchRequest([text], sparse, {"metric_type": "BM25"}, candidates),
+        ]
+        ranker = WeightedRanker(*weights) if weights else RRFRanker(60)
+        found = self.client.hybrid_search(self.name("chunks"), requests, ranker, limit=limit, output_fields=[])
+        return [(hit["id"], float(hit["distance"])) for hit in found[0]]
+
+    def wait_indexed(self, part: str, field: str, timeout: float = 3600.0) -> None:
+        """Flush `part` and wait until Milvus has indexed every row of `field`."""
+        self.client.flush(self.name(part))
+        deadline = time.monotonic() + timeout
+        while True:
+            info = self.client.describe_index(self.name(part), field)
+            if info.get("pending_index_rows", 0) == 0 and info.get("state", "Finished") == "Finished":
+                return
+            if time.monotonic() > deadline:
+                raise IndexProblem(f"Milvus did not finish indexing {self.name(part)}.{field} in {timeout:.0f} s")
+            time.sleep(0.2)
+
+    def reindex(self, part: str, field: str, index_type: str) -> None:
+        """Replace the dense index of `field` by one of `index_type` (same COSINE metric) and load it again."""
+        name = self.name(part)
+        self.client.release_collection(name)
+        self.client.drop_index(name, field)
+        params = self.client.prepare_index_params()
+        ivf = {"nlist": 1024} if index_type.upper().startswith("IVF") else {}
+        params.add_index(field, index_type=index_type, metric_type="COSINE", params=ivf)
+        self.client.create_index(name, params)
+        self.wait_indexed(part, field)
+        self.client.load_collection(name)
+
+    def lite_footprint(self) -> dict[str, float | None]:
+        """Resident and peak memory (MB) of the embedded Milvus Lite process serving this file, and the file's size
+        on disk (MB); None for a server, whose process lives elsewhere."""
+        if "://" in self.uri:
+            return {"rss_mb": None, "peak_rss_mb": None, "disk_mb": None}
+        path = str(Path(self.uri).resolve())
+        status = lite_process_status(path)
+        disk = Path(path).stat().st_size if Path(path).exists() else 0
+        return {
+            "rss_mb": status.get("VmRSS"),
+            "peak_rss_mb": status.get("VmHWM"),
+            "disk_mb": round(disk / 2**20, 1),
+        }
+
     def close(self) -> None:
         self.client.close()
+
+    def release(self) -> None:
+        """Close, and stop the embedded Milvus Lite process serving this file (pymilvus keeps it until exit)."""
+        self.close()
+        if "://" not in self.uri:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self.uri)
+
+
+def lite_process_status(path: str) -> dict[str, float]:
+    """VmRSS and VmHWM in MB of the Milvus Lite process whose command line names the file `path` (empty if none)."""
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if path.encode() not in (proc / "cmdline").read_bytes().split(b"\0"):
+                continue
+            lines = (proc / "status").read_text().splitlines()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in lines if ":" in line)
+        return {k: round(int(fields[k].split()[0]) / 1024, 1) for k in ("VmRSS", "VmHWM") if k in fields}
+    return {}
 
 
 def connect(settings: MilvusSettings, uri: str):

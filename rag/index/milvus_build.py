@@ -202,27 +202,37 @@ def _sync(  # noqa: PLR0913  (the build's state is passed explicitly, not kept i
     return {"written": len(new), "deleted": len(gone), "embedded": embedded, "vectors": total}
 
 
+def chunk_row(chunk: Chunk, vectors: int, tokens: list[str]) -> dict[str, Any]:
+    """The `chunks` row of `chunk`, which has `vectors` dense vectors and these jieba `tokens` (BM25's input)."""
+    return {
+        "id": chunk.id,
+        "doc_id": chunk.doc_id,
+        "start": chunk.start,
+        "end": chunk.end,
+        "vectors": vectors,
+        "header": chunk.header,
+        "text": chunk.text,
+        "tokens": " ".join(tokens) or "\u2205",
+        "indexed": chunk.indexed_text,
+    }
+
+
+def vector_rows(chunk: Chunk, vectors: np.ndarray) -> list[dict[str, Any]]:
+    """The `vectors` rows of `chunk`: its vectors in layout order, ids `<chunk id>:<j>`."""
+    return [
+        {"id": f"{chunk.id}:{j}", "chunk_id": chunk.id, "doc_id": chunk.doc_id, "vector": v}
+        for j, v in enumerate(vectors)
+    ]
+
+
 def _write_chunks(store: MilvusStore, new: list[Chunk], texts: dict[str, list[str]], vectors: np.ndarray) -> None:
-    chunk_rows, vector_rows, at = [], [], 0
+    chunk_rows, dense_rows, at = [], [], 0
     for c in new:
         n = len(texts[c.id])
-        chunk_rows.append(
-            {
-                "id": c.id,
-                "doc_id": c.doc_id,
-                "start": c.start,
-                "end": c.end,
-                "vectors": n,
-                "header": c.header,
-                "text": c.text,
-                "tokens": " ".join(search_tokens(c.indexed_text)) or "\u2205",
-                "indexed": c.indexed_text,
-            }
-        )
-        for j in range(n):
-            vector_rows.append({"id": f"{c.id}:{j}", "chunk_id": c.id, "doc_id": c.doc_id, "vector": vectors[at + j]})
+        chunk_rows.append(chunk_row(c, n, search_tokens(c.indexed_text)))
+        dense_rows.extend(vector_rows(c, vectors[at : at + n]))
         at += n
-    store.write("vectors", vector_rows)  # vectors first: a chunk a reader can find always has its vectors
+    store.write("vectors", dense_rows)  # vectors first: a chunk a reader can find always has its vectors
     store.write("chunks", chunk_rows)
 
 

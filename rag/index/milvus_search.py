@@ -126,11 +126,12 @@ QUERY_WEIGHT_UNIT = 12
 class MilvusLexical:
     """BM25 over the `chunks` collection's sparse vectors: the app's jieba tokens, or Milvus's Chinese analyzer."""
 
-    def __init__(self, store: MilvusStore, rows: RowMap):
+    def __init__(self, store: MilvusStore, rows: RowMap, vocabulary: set[str] | None = None):
+        """`vocabulary` (the jieba tokens of every chunk) is computed from the chunks when first needed if not given."""
         self.store = store
         self.rows = rows
         self.field = SPARSE[store.settings.lexical]
-        self._vocabulary: set[str] | None = None
+        self._vocabulary = vocabulary
 
     @property
     def size(self) -> int:
