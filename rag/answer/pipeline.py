@@ -9,7 +9,9 @@ Extractive answering
 
 Abstention
     `Answer.confidence` (0–1) measures the evidence; below the threshold the answer is `资料中没有找到…` /
-    "The magazine does not say…" and the closest passages are still returned as sources.
+    "The magazine does not say…" and the closest passages are still returned as sources. An answer of either
+    answerer whose cited sentences do not give the attribute the question asks for (a price, a profit, an age, the
+    figure of the year it names; `rag.answer.answerability`) is that abstention too.
 
 Generative answering (`llm=`, any `ChatModel`, e.g. an `LLMConfig` endpoint)
     The passages are fenced as data in the prompt (`rag.answer.prompt`), the answer is streamed, and afterwards
@@ -27,9 +29,11 @@ from dataclasses import dataclass, replace
 
 from rag.errors import LLMError
 from rag.retrieval import Retriever, SearchFilter, check_query
+from rag.text import is_english
 from rag.timing import StageTimer
 from rag.types import Hit
 
+from .answerability import missing_attribute
 from .chat import ChatModel
 from .citations import MARKER, check_citations
 from .context import AnswerContext
@@ -162,6 +166,7 @@ class Answerer:
         analysis = analyse(question, hits, self.context, self.settings, translated)
         extractive = extractive_answer(question, hits, self.context, self.settings, analysis, exclude)
         if llm is None or extractive.abstained:
+            extractive = self._attributed(extractive)
             if llm is not None:  # weak evidence: the model is not asked, but the answer says who would have answered
                 extractive = replace(extractive, answerer=llm.label)
             yield from extractive.text.splitlines(keepends=True)
@@ -171,7 +176,17 @@ class Answerer:
         sources = (
             extractive.sources if llm.context == "evidence" else [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
         )
-        yield from self._llm_stream(question, analysis, sources, extractive, llm)
+        for piece in self._llm_stream(question, analysis, sources, extractive, llm):
+            yield self._attributed(piece) if isinstance(piece, Answer) else piece
+
+    def _attributed(self, answer: Answer) -> Answer:
+        """`answer`, or the abstention when its cited sentences do not give the attribute the question asks for."""
+        if answer.abstained or not missing_attribute(
+            answer.question, [c.quote for c in answer.citations], self.settings.attribute_check
+        ):
+            return answer
+        english = is_english(answer.question)
+        return abstention(answer.question, english, answer.sources, answer.confidence, answer.answerer)
 
     def _llm_stream(
         self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel

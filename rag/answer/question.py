@@ -128,7 +128,8 @@ _DATE = re.compile(
     r"[〇零一二三四五六七八九]{4}年|年[底初末]|上半年|下半年|(?:1[89]|20)\d{2}[-/.]\d{1,2}"
 )
 _ENUMERATION = re.compile(r"一是|二是|第一|第二|首先|其次|其一|其二|[①②③④⑤]|[（(][一二三1-9][)）]")
-_PERSON_TITLE = re.compile(
+#: Titles that mark a person (董事长, 教授, 院士…).
+PERSON_TITLE = re.compile(
     r"董事长|总经理|总裁|CEO|首席|部长|司长|局长|主任|教授|博士|院士|专家|总编辑|主编|社长|记者|创始人|负责人|书记|研究员|"
     r"经济师|工程师|秘书长|主席|理事长|院长|校长|总监|合伙人|分析师|咨询师"
 )
@@ -144,7 +145,7 @@ def person_score(sentence: str, authors: Iterable[str]) -> float:
     if any(a and a in sentence for a in authors):
         return 1.0
     names = person_names(sentence)
-    title = bool(_PERSON_TITLE.search(sentence))
+    title = bool(PERSON_TITLE.search(sentence))
     return 1.0 if names and title else 0.5 if names else 0.4 if title else 0.0
 
 

@@ -50,6 +50,7 @@ class AnswerSettings:
     w_contact: float = 0.2  # penalty for an e-mail/web address when the question does not ask for one
     embed_chars: int = 120  # sentences are cut to this length for embedding
     evidence_chars: int = 900  # what a chat model with context "evidence" reads (`rag.answer.evidence`)
+    attribute_check: int = 4  # how strictly citations must give the asked attribute (`rag.answer.answerability`)
     # Cosine ranges mapped to 0–1 in the confidence (calibrated for the bundled multilingual-e5-small; other
     # embedders should be re-calibrated with `abstention_tradeoff`). English questions score lower cosines
     # against the Chinese text, hence their own range.

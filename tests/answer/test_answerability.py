@@ -1,0 +1,170 @@
+"""Answerability: an answer whose cited sentences do not give the asked attribute abstains (both answerers, both
+languages); one that gives it is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes import FakeEmbedder
+
+from rag.answer import ABSTAIN_EN, ABSTAIN_ZH, Answerer, AnswerSettings
+from rag.answer.answerability import missing_attribute
+from rag.config import Settings
+from rag.index import build_index
+from rag.retrieval import Retriever
+from rag.types import Document
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_it"),
+    [
+        (
+            "中望软件2023年的净利润是多少？",
+            "2023年，中望软件营收首次突破1亿美元。",
+            "2023年，中望软件实现净利润6000万元。",
+        ),
+        ("中望软件董事长杜玉林今年多大年纪？", "杜玉林表示，研发是企业的生命线。", "杜玉林今年58岁。"),
+        (
+            "北斗三号全球卫星导航系统是哪一年正式开通的？",
+            "北斗三号全球卫星导航系统开通。",
+            "2020年，北斗三号正式开通。",
+        ),
+        ("比亚迪2023年的新能源汽车销量是多少万辆？", "2022年比亚迪销量186万辆。", "2023年比亚迪销量302万辆。"),
+        (
+            "刘凯教授是在哪所大学获得博士学位的？",
+            "刘凯 中国人民大学经济学院教授。",
+            "刘凯毕业于北京大学，获经济学博士学位。",
+        ),
+        ("What is the retail price of the Xiaomi SU7?", "定价：60.00元", "小米SU7的售价为21.59万元起。"),
+        (
+            "What was Kunlun Tech's net profit in 2023?",
+            "2023年昆仑万维发布天工大模型。",
+            "2023年昆仑万维净利润为12.6亿元。",
+        ),
+        ("How old is Du Yulin?", "杜玉林是中望软件的创始人。", "杜玉林今年58岁。"),
+        ("比亚迪2023年的销量是多少？", "2023年，比亚迪销量大幅增长。", "2023年，比亚迪销量302万辆。"),
+        ("越南的出口增长了多少？", "越南出口发展很快。", "2022年越南增长了92.7%。"),
+        (
+            "In which year did Tesla receive the loan?",
+            "特斯拉获得了4.65亿美元低息贷款。",
+            "2010年特斯拉获得了4.65亿美元贷款。",
+        ),
+        (
+            "How many parameters does Tencent's Hunyuan model have?",
+            "混元大模型已接入。",
+            "混元大模型的参数规模超过1000亿。",
+        ),
+    ],
+)
+def test_an_answer_without_the_asked_attribute_is_caught_and_one_with_it_kept(question, without, with_it):
+    assert missing_attribute(question, [without]) is not None
+    assert missing_attribute(question, [with_it]) is None
+    assert missing_attribute(question, [without, with_it]) is None
+
+
+def test_the_value_must_be_about_the_model_the_question_names():
+    question = "What is the price of one Nvidia H100 chip?"
+    other = "英伟达B200芯片价格高达3万美元以上。"
+    assert missing_attribute(question, [other], level=3) is None  # a price is there ...
+    assert missing_attribute(question, [other]) is not None  # ... but not of the H100
+    assert missing_attribute(question, ["英伟达H100芯片的价格约为2.5万美元。"]) is None
+
+
+def test_the_right_kind_of_value_is_not_enough_without_the_attribute_word():
+    question = "安踏集团2019年的营业收入是多少亿元？"
+    assert missing_attribute(question, ["2019年，安踏集团的研发投入为10亿元。"], level=2) is None
+    assert missing_attribute(question, ["2019年，安踏集团的研发投入为10亿元。"]) == "revenue"
+    assert missing_attribute(question, ["2019年，安踏集团营业收入339亿元。"]) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "新能源汽车“骗补”有哪几类？",
+        "孙凝晖院士认为中国发展智能计算应该走什么道路？",
+        "新能源汽车补贴政策存在哪些问题？",
+        "Why does the author argue that data elements empower new productive forces?",
+    ],
+)
+def test_questions_that_ask_for_no_attribute_are_never_abstained(question):
+    assert missing_attribute(question, ["一是有牌无车，二是有车无电池。"]) is None
+
+
+def test_level_zero_checks_nothing():
+    assert missing_attribute("中望软件2023年的净利润是多少？", ["无关的一句话。"], level=0) is None
+    assert missing_attribute("中望软件2023年的净利润是多少？", ["无关的一句话。"], level=1) == "profit"
+
+
+DOCS = [
+    Document(
+        title="中望龙腾：工业软件出海",
+        section="案例分析",
+        authors=("武汉制信科技有限公司",),
+        page=56,
+        kind="article",
+        text=(
+            "中望软件董事长兼总经理杜玉林表示，研发是企业的生命线。"
+            "2022年中望软件的研发投入占营业收入的比例高达52.66%。"
+            "中望软件与全球800多家渠道合作伙伴开展深度合作。"
+        ),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory) -> Retriever:
+    home: Path = tmp_path_factory.mktemp("answerability")
+    embedder = FakeEmbedder()
+    index, _ = build_index([home / "nothing"], Settings(home=home).index, embedder, documents=DOCS)
+    return Retriever(index, embedder)
+
+
+def _answerer(retriever: Retriever, level: int) -> Answerer:
+    return Answerer(retriever, AnswerSettings(threshold=0.0, attribute_check=level))
+
+
+@pytest.mark.parametrize(
+    ("question", "abstained_text"),
+    [("中望软件2022年的净利润是多少？", ABSTAIN_ZH), ("What was ZWSOFT's (中望软件) net profit in 2022?", ABSTAIN_EN)],
+)
+def test_the_extractive_answer_abstains_in_the_question_language_and_keeps_sources(retriever, question, abstained_text):
+    unchecked = _answerer(retriever, 0).answer(question)
+    assert not unchecked.abstained and unchecked.citations
+    checked = _answerer(retriever, 4).answer(question)
+    assert checked.abstained and checked.text == abstained_text and checked.citations == []
+    assert [s.chunk.id for s in checked.sources] == [s.chunk.id for s in unchecked.sources]
+    assert checked.confidence == unchecked.confidence
+
+
+def test_an_extractive_answer_that_gives_the_attribute_is_kept(retriever):
+    answer = _answerer(retriever, 4).answer("2022年中望软件的研发投入占营业收入的比例是多少？")
+    assert not answer.abstained and "52.66%" in answer.text
+
+
+class _Scripted:
+    """A chat model that copies one sentence of its evidence, chosen by a needle, with its marker."""
+
+    label = "llm:scripted"
+    context = "evidence"
+
+    def __init__(self, needle: str):
+        self.needle = needle
+
+    def stream(self, messages, grammar=None):
+        lines = [line for line in messages[1]["content"].splitlines() if line.startswith("[")]
+        line = next(x for x in lines if self.needle in x)
+        number, sentence = line[1:].split("] ", 1)
+        yield f"- {sentence} [{number}]\n"
+
+
+def test_the_model_answer_is_checked_too(retriever):
+    question = "中望软件董事长杜玉林今年多大年纪？"
+    answerer = _answerer(retriever, 4)
+    kept = _answerer(retriever, 0).answer(question, llm=_Scripted("杜玉林"))
+    assert not kept.abstained and kept.answerer == "llm:scripted" and "杜玉林" in kept.citations[0].quote
+    checked = answerer.answer(question, llm=_Scripted("杜玉林"))
+    assert checked.abstained and checked.text == ABSTAIN_ZH and checked.answerer == "llm:scripted"
+    assert checked.sources
+    rate = answerer.answer("2022年中望软件的研发投入占营业收入的比例是多少？", llm=_Scripted("52.66%"))
+    assert not rate.abstained and "52.66%" in rate.citations[0].quote
