@@ -9,7 +9,6 @@ shipped seed does not cover the bundled issue's texts.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import tempfile
 from pathlib import Path
@@ -27,11 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=bundled_seed_path())
     args = parser.parse_args(argv)
-    base = Settings.from_env()
+    base = Settings.from_env()  # only for where the converted model lives
     with tempfile.TemporaryDirectory(prefix="seed-") as scratch:
         home = Path(scratch)
         (home / "models").symlink_to(base.home / "models")  # the converted model, not the vectors
-        settings = dataclasses.replace(base, home=home, index_dir=home / "index", seed_vectors=False)
+        # the defaults, whatever RAG_MODEL / RAG_SENTENCE_VECTORS say: the seed serves a default install
+        settings = Settings(home=home, index_dir=home / "index", seed_vectors=False)
         embedder = load_embedder(settings)
         index, report = build_index([bundled_corpus()], settings.index, embedder)
         texts, _ = dense_texts(index.chunks, sentences=keep_sentence_vectors(len(index.chunks)))

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import squash
+from rag.text import chinese_counts, count_tokens, squash
 
 from .question import PERSON_TITLE, QuestionInfo
 
@@ -293,7 +293,7 @@ ATTRIBUTES: tuple[AttributeKind, ...] = (
 #: Years, quarters and halves a question pins down ("2023年", "in 2023", "一季度", "Q1", "上半年").
 _PINNED_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?:\s*年|(?![\d%％.]))")
 _PINNED_PERIOD = _rx(
-    r"[一二三四1-4１-４]\s*季度|第[一二三四]季度|\bQ[1-4]\b|[上下]半年|前[一二三四五六七八九十\d]+个?月"
+    r"[一二三四1-4１-４]\s*季度|第[一二三四]季度|(?<![A-Za-z0-9])Q[1-4](?!\d)|[上下]半年|前[一二三四五六七八九十\d]+个?月"
 )
 #: A unit the question asks the amount in ("多少万辆", "多少GWh", "几台"): the value must come in that unit.
 _ASKED_UNIT = re.compile(
@@ -303,6 +303,7 @@ _ASKED_UNIT = re.compile(
 _MODEL = re.compile(
     r"(?<![A-Za-z0-9.])(?:[A-Za-z]+[-.]?\d[A-Za-z0-9.\-]*|\d+[A-Za-z][A-Za-z0-9.\-]*|0\d+)(?![A-Za-z0-9])"
 )
+_PERIOD_NAME = re.compile(r"^[QH][1-4]$", re.IGNORECASE)  # quarters and halves are periods (`_period`)
 #: Any number: what a 多少/how many question asks for when no attribute of the table names it.
 _ANY_NUMBER = AttributeKind("number", _rx(r"多少|几|\bhow (?:many|much)\b"), _rx(_COUNT))
 _QUOTED_TITLE = re.compile(r"《[^》]*》|“[^”]*”")
@@ -313,7 +314,8 @@ def _asked_kinds(question: str, asks: frozenset[str]) -> list[AttributeKind]:
     """The attribute kinds the question asks for (a quantity kind only when it asks for an amount); `asks` are
     the question's kinds (`QuestionInfo.kinds`)."""
     plain = _QUOTED_TITLE.sub(" ", question)
-    quantity = bool(_QUANTITY.search(plain)) and "list" not in asks
+    counts = count_tokens(plain) or chinese_counts(plain)  # 有哪几类 / how many kinds: a count of kinds, no amount
+    quantity = bool(_QUANTITY.search(plain)) and "list" not in asks and not counts
     return [kind for kind in ATTRIBUTES if kind.asked.search(plain) and (quantity or not kind.quantity)]
 
 
@@ -336,15 +338,28 @@ def _pins(question: str) -> list[re.Pattern[str]]:
     """What the cited text must repeat: the years and periods of the question and the unit it asks in."""
     plain = _QUOTED_TITLE.sub(" ", question)
     pins = [re.compile(rf"(?<!\d){year}(?!\d)|今年|去年|前年|上年|同年|当年") for year in _PINNED_YEAR.findall(plain)]
-    pins += [re.compile(re.escape(squash(m.group(0)))) for m in _PINNED_PERIOD.finditer(plain)]
+    pins += [_period(m.group(0)) for m in _PINNED_PERIOD.finditer(plain)]
     if unit := _ASKED_UNIT.search(plain):
         pins.append(re.compile(rf"(?:\d|[零〇一二两三四五六七八九十百千几数]){_SCALE}{re.escape(unit.group(1))}", re.I))
     return pins
 
 
+_QUARTER = {"1": "1一１", "2": "2二２", "3": "3三３", "4": "4四４"}
+_DIGIT = {c: d for d, cs in _QUARTER.items() for c in cs}
+
+
+def _period(asked: str) -> re.Pattern[str]:
+    """A pinned period as the cited text may write it: Q1 = 1季度 = 一季度 = 第一季度; other periods as asked."""
+    quarter = re.search(r"[1-4１-４一二三四]", asked) if re.search(r"季度|Q", asked) else None
+    if quarter is None:
+        return re.compile(re.escape(squash(asked)))
+    n = _DIGIT[quarter.group(0)]
+    return re.compile(rf"(?<![A-Za-z0-9])Q{n}(?!\d)|第?[{_QUARTER[n]}]\s*季度", re.IGNORECASE)
+
+
 def _models(question: str) -> list[str]:
-    """Model names and numbers the question asks about (H100, SU7, 009, Qwen1.5-72B; not years)."""
-    return [m.lower() for m in _MODEL.findall(question) if not _PINNED_YEAR.fullmatch(m)]
+    """Model names and numbers the question asks about (H100, SU7, 009, Qwen1.5-72B; not years, not Q1/H1)."""
+    return [m.lower() for m in _MODEL.findall(question) if not _PINNED_YEAR.fullmatch(m) and not _PERIOD_NAME.match(m)]
 
 
 def _requirements(question: str, level: int) -> tuple[list[AttributeKind], list[re.Pattern[str]], list[str]]:

@@ -186,7 +186,7 @@ class Answerer:
         ):
             return answer
         english = is_english(answer.question)
-        return abstention(answer.question, english, answer.sources, answer.confidence, answer.answerer)
+        return abstention(answer.question, english, answer.sources, answer.confidence, answer.answerer, answer.notice)
 
     def _llm_stream(
         self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel

@@ -39,9 +39,12 @@ class BM25Index:
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every passage for `query` (0 where no query term occurs, or masked out)."""
         scores = np.zeros(self.size, dtype=np.float32)
+        by_weight: dict[float, list[str]] = {}  # one bm25s call per distinct weight (mostly 1 and 1/2)
         for token, weight in query_terms(query).items():
             if token in self._retriever.vocab_dict:
-                scores += weight * np.asarray(self._retriever.get_scores([token]), dtype=np.float32)
+                by_weight.setdefault(weight, []).append(token)
+        for weight, tokens in by_weight.items():
+            scores += weight * np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
         return scores * mask if mask is not None else scores
 
     def save(self, folder: Path) -> None:

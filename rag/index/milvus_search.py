@@ -119,7 +119,7 @@ class MilvusDense:
         raise IndexProblem(f"a Milvus index is not saved to {folder}: it lives in its collections")
 
 
-#: Repetitions of a query token of weight 1: a word's weight split over 2, 3, 4 or 6 parts stays exact.
+#: Repetitions of a query token of weight 1: a word's weight split over 2, 3, 4 or 6 parts stays exact (5 is close).
 QUERY_WEIGHT_UNIT = 12
 
 
@@ -147,7 +147,9 @@ class MilvusLexical:
         """BM25 score of every passage for `query` (0 outside the best `LEXICAL_LIMIT`, or masked out)."""
         out = np.zeros(self.size, dtype=np.float32)
         # Milvus weighs a query term by how often it occurs: the word weights of `query_terms` as repetitions
-        weighted = {t: round(w * QUERY_WEIGHT_UNIT) for t, w in query_terms(query).items() if t in self.vocabulary}
+        weighted = {
+            t: max(1, round(w * QUERY_WEIGHT_UNIT)) for t, w in query_terms(query).items() if t in self.vocabulary
+        }
         if not any(weighted.values()):
             return out
         where = self.rows.where(np.flatnonzero(mask) if mask is not None else None, "id")

@@ -15,17 +15,18 @@ _WORD = re.compile(rf"[\w{CJK}]", re.UNICODE)
 
 # A count with its measure word: "4类", "三个方面", "两种" in a passage; "几类", "哪几个方面", "多少种" in a question.
 # Both become one search token ("#类", "#方面"), so a question asking how many kinds meets the passage that says
-# how many. An ordinal (第三类) is not a count, and "一种"/"一个" is mostly the article "a", so counts start at two.
+# how many. An ordinal (第三类) is not a count, "一种"/"一个" is mostly the article "a" (counts start at two), a
+# clock time (下午3点, 3点钟) is not a count, and 大 is left out (十九大 is a congress, not nineteen of something).
 _COUNT = re.compile(
-    r"(?<![第.\d一二三四五六七八九十百千万两几])"
-    r"(?:[2-9]|\d{2,3}|十?[二三四五六七八九]|十|两|几|多少)"
-    r"(个方面|方面|个阶段|阶段|个维度|维度|条途径|途径|大类|类|种|项|点|条|层|步|大)"
+    r"(?<![第.\d一二三四五六七八九十百千万两几午晚早])"
+    r"(?:[2-9]|[1-9]\d{1,3}|[二三四五六七八九]?十[一二三四五六七八九]?|[两二三四五六七八九]{1,2}|几|多少)(?:多|余)?"
+    r"(个方面|方面|个阶段|阶段|个维度|维度|条途径|途径|大类|类|种|项|点(?![钟半整])|条|层|步)"
 )
 #: English counted nouns and the Chinese measure words a passage counts them with ("four kinds" → 四类, 四种).
 _EN_MEASURES = {
     "kind": ("类", "种"),
     "type": ("类", "种"),
-    "categor": ("类",),
+    "category": ("类",),
     "way": ("种", "条"),
     "form": ("种",),
     "mode": ("种",),
@@ -41,8 +42,8 @@ _EN_MEASURES = {
     "path": ("条",),
 }
 _EN_COUNT = re.compile(
-    r"\b(?:how many|several|\d+|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?"
-    rf"({'|'.join(_EN_MEASURES)})\w*",
+    r"\b(?:how many|several|[2-9]|[1-9]\d|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?"
+    r"(kind|type|categor(?:y|ie)|way|form|mode|aspect|dimension|stage|phase|point|step|level|layer|measure|path)s?\b",
     re.IGNORECASE,
 )
 _CANONICAL_MEASURE = {"个方面": "方面", "个阶段": "阶段", "个维度": "维度", "条途径": "途径", "大类": "类"}
@@ -82,7 +83,8 @@ def chinese_counts(question: str) -> list[str]:
     question translated into Chinese terms keeps its count (`count_tokens` of them gives "#类", "#种")."""
     words = []
     for noun in _EN_COUNT.findall(question):
-        words += ["几" + m for m in _EN_MEASURES[noun.lower()]]
+        noun = noun.lower()
+        words += ["几" + m for m in _EN_MEASURES["category" if noun.startswith("categor") else noun]]
     return list(dict.fromkeys(words))
 
 
@@ -94,9 +96,10 @@ def search_tokens(text: str) -> list[str]:
 def query_terms(text: str) -> dict[str, float]:
     """The search tokens of a question with their weights: one vote per word of the question.
 
-    Search-mode tokens split a compound into its parts (新能源汽车 → 能源, 新能源, 汽车); unweighted, a compound
-    would count three times as much as a plain word (骗补) and article-wide compounds would outvote the words
-    that pick the passage. Each word's tokens share one unit of weight."""
+    Search-mode tokens split a word into its parts as well (新能源 → 能源, 新能源; 燃料电池 → 燃料, 电池, 燃料电池);
+    unweighted, such a word would count two or three times as much as a plain word (骗补), and an article-wide
+    term would outvote the words that pick the passage. Each word's tokens share one unit of weight; a word the
+    question repeats counts once per time it is written, and each count (`count_tokens`) adds one."""
     weights: dict[str, float] = {}
     for word in jieba_module().lcut(text):
         tokens = tokenize(word)

@@ -85,6 +85,8 @@ def test_the_right_kind_of_value_is_not_enough_without_the_attribute_word():
         "孙凝晖院士认为中国发展智能计算应该走什么道路？",
         "新能源汽车补贴政策存在哪些问题？",
         "Why does the author argue that data elements empower new productive forces?",
+        "How many kinds of subsidy fraud were there?",  # a count of kinds, not an amount
+        "How many stages did the subsidy policy go through?",
     ],
 )
 def test_questions_that_ask_for_no_attribute_are_never_abstained(question):
@@ -168,3 +170,12 @@ def test_the_model_answer_is_checked_too(retriever):
     assert checked.sources
     rate = answerer.answer("2022年中望软件的研发投入占营业收入的比例是多少？", llm=_Scripted("52.66%"))
     assert not rate.abstained and "52.66%" in rate.citations[0].quote
+
+
+@pytest.mark.parametrize("question", ["What was BYD revenue in Q1 2024?", "比亚迪2024年Q1营收是多少？"])
+def test_a_quarter_is_a_period_in_any_of_its_spellings_not_a_model_number(question):
+    assert missing_attribute(question, ["比亚迪2024年一季度营业收入1249亿元。"]) is None
+
+
+def test_a_pinned_quarter_must_be_the_one_cited():
+    assert missing_attribute("比亚迪2024年Q1营收是多少？", ["比亚迪2024年第二季度营业收入1249亿元。"]) == "revenue"

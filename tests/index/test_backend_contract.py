@@ -63,6 +63,18 @@ def test_milvus_ranks_like_the_file_backend(backend_settings, fake_settings):
                 assert [round(h.score, 4) for h in got] == [round(h.score, 4) for h in want]
 
 
+def test_each_question_word_weighs_the_same_however_many_parts_it_has(backend_settings):
+    """燃料电池 is one word in three search tokens (燃料, 电池, 燃料电池): it weighs as much as 车辆 or 闲置, so the
+    passage with two of the question's words comes first (counting the parts in full would put 燃料电池 first)."""
+    docs = [
+        Document("燃料", "燃料电池技术进步很快。" * 10, kind="article", section="产业观察"),
+        Document("闲置", "车辆闲置问题突出。" * 10, kind="article", section="工信史话"),
+        Document("其他", "国产芯片制造取得突破。" * 10, kind="article", section="产业观察"),
+    ]
+    index, _ = build(backend_settings, docs)
+    assert titles(index, "燃料电池车辆闲置", "bm25")[:2] == ["闲置", "燃料"]
+
+
 def test_filters_by_section_document_and_excluded_chunks(backend_settings):
     index, _ = build(backend_settings, DOCS)
     assert set(titles(index, "汉诺威工业博览会", where=SearchFilter(sections=["工信史话"]))) == {"骗补"}

@@ -21,6 +21,8 @@ from rag.text import chinese_counts, count_tokens, query_terms, search_tokens
         ("一种手法", []),  # "a" (一种), not a count
         ("第三类企业", []),  # an ordinal
         ("12个月、1.5个百分点、3.5点", []),
+        ("党的十九大以来，下午3点、3点钟", []),  # a congress and clock times are not counts
+        ("二十类、三四种、20多个方面", ["#类", "#种", "#方面"]),
     ],
 )
 def test_count_tokens(text, tokens):
@@ -44,6 +46,8 @@ def test_each_question_word_has_one_vote():
         ("How many kinds of subsidy fraud were there?", ["几类", "几种"]),
         ("What three stages did it go through?", ["几阶段"]),
         ("In which aspects is it weak?", []),  # no count asked
+        ("How many former employees were there?", []),  # "former" is not "form"
+        ("In 2020 the way was clear.", []),  # a year is not a count
     ],
 )
 def test_chinese_counts_of_english_questions(question, words):
