@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import chinese_counts, count_tokens, squash
+from rag.text import asked_counts, squash
 
 from .question import PERSON_TITLE, QuestionInfo
 
@@ -314,8 +314,8 @@ def _asked_kinds(question: str, asks: frozenset[str]) -> list[AttributeKind]:
     """The attribute kinds the question asks for (a quantity kind only when it asks for an amount); `asks` are
     the question's kinds (`QuestionInfo.kinds`)."""
     plain = _QUOTED_TITLE.sub(" ", question)
-    counts = count_tokens(plain) or chinese_counts(plain)  # 有哪几类 / how many kinds: a count of kinds, no amount
-    quantity = bool(_QUANTITY.search(plain)) and "list" not in asks and not counts
+    # 有哪几类 / how many kinds: a count of kinds, not an amount
+    quantity = bool(_QUANTITY.search(plain)) and "list" not in asks and not asked_counts(plain)
     return [kind for kind in ATTRIBUTES if kind.asked.search(plain) and (quantity or not kind.quantity)]
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.index import ChunkStore
-from rag.text import chinese_counts, count_tokens, passage_sentences, squash, strip_speaker
+from rag.text import asked_counts, measure_counts, passage_sentences, squash, strip_speaker
 from rag.types import Chunk, Document, Hit
 
 from .records import Citation, Source
@@ -109,7 +109,7 @@ def choose_group(
     """The enumeration or heading list a retrieved passage overlaps that best covers the question's topic terms
     (`weights`: term → IDF weight); `groups` gives a document's groups (cached by the caller)."""
     count = asked_count(question)
-    counts = set(count_tokens(" ".join([question, *chinese_counts(question)])))
+    counts = asked_counts(question)
     best, best_score = None, 0.0
     for rank, doc, group in _candidates(hits, config.max_hits, groups):
         if count is not None and count != len(group.items):
@@ -118,7 +118,7 @@ def choose_group(
         body = "\n".join(doc.text[s:e] for s, e in spans)
         context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"
         score = _coverage(weights, body) + 0.3 * _coverage(weights, context) - 0.02 * rank
-        if group.lead and counts & set(count_tokens(doc.text[slice(*group.lead)])):
+        if group.lead and counts & set(measure_counts(doc.text[slice(*group.lead)])):
             score += COUNT_BONUS
         if score > best_score:
             best, best_score = (doc, group), score

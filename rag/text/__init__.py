@@ -18,7 +18,16 @@ from .sentences import (
 from .similarity import bigrams, near_duplicate, norm, overlap
 from .stopwords import ENGLISH_STOP_WORDS, QUESTION_WORDS, STOP_WORDS
 from .tables import display_width, format_table, pad
-from .tokens import chinese_counts, count_tokens, jieba_module, person_names, query_terms, search_tokens, tokenize
+from .tokens import (
+    asked_counts,
+    chinese_counts,
+    jieba_module,
+    measure_counts,
+    person_names,
+    query_terms,
+    search_tokens,
+    tokenize,
+)
 
 __all__ = [
     "CJK",
@@ -29,10 +38,10 @@ __all__ = [
     "SENTENCE_END",
     "SENTENCE_PUNCT",
     "STOP_WORDS",
+    "asked_counts",
     "bigrams",
     "chinese_counts",
     "clean_line",
-    "count_tokens",
     "count_cjk",
     "display_sentence",
     "display_width",
@@ -41,6 +50,7 @@ __all__ = [
     "has_cjk",
     "is_english",
     "jieba_module",
+    "measure_counts",
     "near_duplicate",
     "norm",
     "overlap",

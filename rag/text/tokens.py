@@ -73,14 +73,14 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-def count_tokens(text: str) -> list[str]:
+def measure_counts(text: str) -> list[str]:
     """One "#<measure word>" token per count in `text` ("归纳为4类" and "有哪几类" both give "#类")."""
     return ["#" + _CANONICAL_MEASURE.get(m, m) for m in _COUNT.findall(text)]
 
 
 def chinese_counts(question: str) -> list[str]:
     """The Chinese count words for the counts an English question asks about ("how many kinds" → 几类, 几种), so a
-    question translated into Chinese terms keeps its count (`count_tokens` of them gives "#类", "#种")."""
+    question translated into Chinese terms keeps its count (`measure_counts` of them gives "#类", "#种")."""
     words = []
     for noun in _EN_COUNT.findall(question):
         noun = noun.lower()
@@ -88,9 +88,15 @@ def chinese_counts(question: str) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+def asked_counts(question: str) -> set[str]:
+    """The counts a question asks about, as `measure_counts` tokens, in Chinese or English (有哪几类, how many
+    kinds → {"#类", ...})."""
+    return set(measure_counts(" ".join([question, *chinese_counts(question)])))
+
+
 def search_tokens(text: str) -> list[str]:
-    """The tokens lexical search indexes a passage with: `tokenize` plus `count_tokens`."""
-    return tokenize(text) + count_tokens(text)
+    """The tokens lexical search indexes a passage with: `tokenize` plus `measure_counts`."""
+    return tokenize(text) + measure_counts(text)
 
 
 def query_terms(text: str) -> dict[str, float]:
@@ -99,13 +105,13 @@ def query_terms(text: str) -> dict[str, float]:
     Search-mode tokens split a word into its parts as well (新能源 → 能源, 新能源; 燃料电池 → 燃料, 电池, 燃料电池);
     unweighted, such a word would count two or three times as much as a plain word (骗补), and an article-wide
     term would outvote the words that pick the passage. Each word's tokens share one unit of weight; a word the
-    question repeats counts once per time it is written, and each count (`count_tokens`) adds one."""
+    question repeats counts once per time it is written, and each count (`measure_counts`) adds one."""
     weights: dict[str, float] = {}
     for word in jieba_module().lcut(text):
         tokens = tokenize(word)
         for token in tokens:
             weights[token] = weights.get(token, 0.0) + 1.0 / len(tokens)
-    for token in count_tokens(text):
+    for token in measure_counts(text):
         weights[token] = weights.get(token, 0.0) + 1.0
     return weights
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rag.index import BM25Index
-from rag.text import chinese_counts, count_tokens, query_terms, search_tokens
+from rag.text import chinese_counts, measure_counts, query_terms, search_tokens
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ from rag.text import chinese_counts, count_tokens, query_terms, search_tokens
     ],
 )
 def test_count_tokens(text, tokens):
-    assert count_tokens(text) == tokens
+    assert measure_counts(text) == tokens
 
 
 def test_search_tokens_add_counts_to_the_words():
