@@ -14,19 +14,28 @@ from rag.types import Hit
 
 from .context import AnswerContext
 from .lists import ListAnswer, asks_for_many, choose_group, list_answer
+from .question import QuestionInfo
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
 
 _COUNT_LEAD = re.compile(
     r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
 )
-_LEAD = re.compile(r"(?:如下|以下|下列|几个方面|几点)[^。！？]{0,8}[。：:]?$")
+_LEAD = re.compile(r"(?:如下|以下|下列|几个方面|几点|诸多)[^。！？]{0,8}[。：:]?$")
+PARAGRAPH_CHARS = 320  # a question asking for several things reads on through the best sentence's paragraph
+PARAGRAPH_SENTENCES = 6  # ... adding at most this many sentences (clauses cut at ；count one each)
 
 
 def _introduces(sentence: str, kinds: frozenset[str]) -> bool:
     """A sentence that announces what follows: "……如下：", "……归纳为4类。" (for list questions)."""
     t = sentence.rstrip()
     return t.endswith((":", "：")) or bool(_LEAD.search(t)) or ("list" in kinds and bool(_COUNT_LEAD.search(t)))
+
+
+def reads_on(info: QuestionInfo) -> bool:
+    """True when the answer reads on through the best sentence's paragraph: the question asks for several things
+    (not how many of something)."""
+    return asks_for_many(info.text) and ("list" in info.kinds or "number" not in info.kinds)
 
 
 def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTINGS) -> list[ScoredSentence]:
@@ -48,8 +57,9 @@ def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTIN
     several = analysis.info.compound or "list" in analysis.info.kinds
     limit = config.max_sentences if several else 2
     hedge = several or best.n == min(c.n for c in ranked)  # other passages may be cited too
-    chosen = _Chosen(best, config.max_sentences)
-    _add_neighbours(chosen, best, analysis.info.kinds)
+    many = reads_on(analysis.info)
+    chosen = _Chosen(best, config.max_sentences + (PARAGRAPH_SENTENCES if many else 0))
+    _add_neighbours(chosen, best, analysis.info.kinds, many)
     for cand in ranked[1:]:
         if len(chosen.items) >= max(limit, 1) or cand.score < best.score - config.margin:
             break
@@ -62,6 +72,14 @@ def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTIN
     return sorted(chosen.items, key=lambda c: (-group_best[c.n], c.n, c.start))
 
 
+def _repeats(a: ScoredSentence, b: ScoredSentence) -> bool:
+    """`a` says what `b` says: the same sentence, or a near-duplicate from another passage (passages overlap);
+    parallel clauses of one passage ("有的是……；有的是……") are different sentences."""
+    if a.hit.chunk.id == b.hit.chunk.id:
+        return a.start == b.start
+    return near_duplicate(a.text, b.text)
+
+
 class _Chosen:
     """The sentences picked so far: at most `most`, no near-duplicates, never an instruction to an assistant."""
 
@@ -71,16 +89,58 @@ class _Chosen:
 
     def add(self, c: ScoredSentence) -> bool:
         """Add `c`; False when the answer is full or `c` repeats a sentence already in it."""
-        if len(self.items) >= self.most or any(near_duplicate(c.text, x.text) for x in self.items):
+        if len(self.items) >= self.most or any(_repeats(c, x) for x in self.items):
             return False
         if not INSTRUCTION.search(c.text):
             self.items.append(c)
         return True  # an instruction is skipped, but the caller keeps going
 
 
-def _add_neighbours(chosen: _Chosen, best: ScoredSentence, kinds: frozenset[str]) -> None:
+def _paragraph_end(text: str, spans: Sequence[tuple[int, int]], i: int) -> int:
+    """Index in `spans` of the last sentence of the paragraph holding sentence `i` (a line break ends one)."""
+    while i + 1 < len(spans) and "\n" not in text[spans[i][1] : spans[i + 1][0]]:
+        i += 1
+    return i
+
+
+def _clause_run_start(text: str, spans: Sequence[tuple[int, int]], i: int) -> int:
+    """Index of the first clause of the run cut at ；that sentence `i` ends (itself when it continues none)."""
+    while i > 0 and "\n" not in text[spans[i - 1][1] : spans[i][0]] and text[slice(*spans[i - 1])].endswith("；"):
+        i -= 1
+    return i
+
+
+def _take(chosen: _Chosen, spans: Sequence[tuple[int, int]], indices: Sequence[int], near, budget: int) -> int:
+    """Add the sentences `indices` in order while they fit `budget` characters; the last index added (or -1)."""
+    last = -1
+    for i in indices:
+        s, e = spans[i]
+        if e - s > budget or not chosen.add(near(s, e)):
+            break
+        budget -= e - s
+        last = i
+    return last
+
+
+def _add_speaker(chosen: _Chosen, text: str, spans: Sequence[tuple[int, int]], here: int, near) -> None:
+    """The speaker of a quotation: the sentence before ending with a colon (a byline or heading line may sit
+    between them in the extracted text)."""
+    for back in (1, 2):
+        if here - back < 0:
+            return
+        s, e = spans[here - back]
+        previous = text[s:e].rstrip()
+        if previous.endswith((":", "：")):
+            chosen.add(near(s, e))
+            return
+        if len(previous) > 30 or previous[-1:] in SENTENCE_PUNCT:
+            return
+
+
+def _add_neighbours(chosen: _Chosen, best: ScoredSentence, kinds: frozenset[str], many: bool = False) -> None:
     """The sentences around the best one that it needs: a quotation's speaker, a list it announces, the answer
-    after a sentence that restates the question."""
+    after a sentence that restates the question; for a question asking for several things, the clauses its
+    sentence continues and the rest of its paragraph, and the paragraph after one that announces a list."""
     text = best.hit.chunk.text
     spans = passage_sentences(text)
     here = next((i for i, sp in enumerate(spans) if sp == (best.start, best.end)), None)
@@ -90,36 +150,46 @@ def _add_neighbours(chosen: _Chosen, best: ScoredSentence, kinds: frozenset[str]
     def near(s: int, e: int) -> ScoredSentence:
         return ScoredSentence(best.n, best.hit, s, e, text[s:e], score=best.score)
 
-    # the speaker of a quotation: the sentence before ending with a colon (a byline or heading line may sit
-    # between them in the extracted text)
-    for back in (1, 2):
-        if here - back < 0:
-            break
-        s, e = spans[here - back]
-        previous = text[s:e].rstrip()
-        if previous.endswith((":", "：")):
-            chosen.add(near(s, e))
-            break
-        if len(previous) > 30 or previous[-1:] in SENTENCE_PUNCT:
-            break
-    if _introduces(best.text, kinds):
-        for s, e in spans[here + 1 : here + 4]:
+    _add_speaker(chosen, text, spans, here, near)
+    last = here
+    if many:
+        budget = PARAGRAPH_CHARS
+        order = [
+            *range(_clause_run_start(text, spans, here), here),
+            *range(here + 1, _paragraph_end(text, spans, here) + 1),
+        ]
+        last = max(here, _take(chosen, spans, order, near, budget))
+    if not _introduces(text[slice(*spans[last])], kinds):
+        if last == here and best.echo >= 0.75 and here + 1 < len(spans):  # it restates the question
+            chosen.add(near(*spans[here + 1]))
+        return
+    if many and last + 1 < len(spans):
+        _take(chosen, spans, range(last + 1, _paragraph_end(text, spans, last + 1) + 1), near, PARAGRAPH_CHARS)
+    else:
+        for s, e in spans[last + 1 : last + 4]:
             if not chosen.add(near(s, e)):
                 break
-    elif best.echo >= 0.75 and here + 1 < len(spans):  # it restates the question: the answer follows
-        chosen.add(near(*spans[here + 1]))
 
 
 def _continuation(
     analysis: Analysis, chosen: list[ScoredSentence], sources: list[Source], store: ChunkStore, config: AnswerSettings
 ) -> list[ScoredSentence]:
-    """When the best sentence announces a list and ends its passage, the list is in the next passage of the same
-    article: take its first sentences, adding that passage to `sources` when it was not retrieved."""
+    """When the answer read to the end of the best sentence's passage — a list it announces, or the paragraph of a
+    question asking for several things — it goes on in the next passage of the same article (its first sentences,
+    or the rest of the paragraph), adding that passage to `sources` when it was not retrieved."""
     best = analysis.ranked[0]
-    room = config.max_sentences - len(chosen)
-    if room <= 0 or not _introduces(best.text, analysis.info.kinds):
+    many = reads_on(analysis.info)
+    room = config.max_sentences + (PARAGRAPH_SENTENCES if many else 0) - len(chosen)
+    spans = passage_sentences(best.hit.chunk.text)
+    mine = [c for c in chosen if c.hit.chunk.id == best.hit.chunk.id]
+    last = max(mine, key=lambda c: c.end)
+    if room <= 0 or not spans or last.end < spans[-1][1]:
         return []
-    if any(s >= best.end for s, _ in passage_sentences(best.hit.chunk.text)):
+    announces = _introduces(last.text, analysis.info.kinds)
+    open_paragraph = (
+        many and last.text.rstrip().endswith(("；", ";", "，")) and "\n" not in best.hit.chunk.text[last.end :]
+    )
+    if not (announces or open_paragraph):
         return []
     nxt = store.next_chunk(best.hit.chunk)
     if nxt is None:
@@ -129,17 +199,20 @@ def _continuation(
         source = Source(len(sources) + 1, nxt, best.hit.document, 0.0)
         sources.append(source)
     hit = Hit(source.n, source.score, nxt, best.hit.document)
-    done = best.hit.chunk.start + best.end  # document offset where the announcing sentence ends
-    out = []
-    for s, e in passage_sentences(nxt.text):
+    done = best.hit.chunk.start + last.end  # document offset where the answer's passage text ends
+    nxt_spans = [(s, e) for s, e in passage_sentences(nxt.text) if nxt.start + s >= done]
+    if many and nxt_spans:
+        nxt_spans = nxt_spans[: _paragraph_end(nxt.text, nxt_spans, 0) + 1]
+    out: list[ScoredSentence] = []
+    budget = PARAGRAPH_CHARS - sum(len(c.text) for c in mine if c.start >= best.start) if many else 10**9
+    for s, e in nxt_spans:
         sentence = nxt.text[s:e]
-        if nxt.start + s < done or INSTRUCTION.search(sentence):
+        if INSTRUCTION.search(sentence) or any(near_duplicate(sentence, c.text) for c in chosen):
             continue
-        if any(near_duplicate(sentence, c.text) for c in chosen):
-            continue
-        out.append(ScoredSentence(source.n, hit, s, e, nxt.text[s:e], score=best.score))
-        if len(out) >= min(room, 3):
+        if e - s > budget or len(out) >= (room if many else min(room, 3)):
             break
+        budget -= e - s
+        out.append(ScoredSentence(source.n, hit, s, e, sentence, score=best.score))
     return out
 
 

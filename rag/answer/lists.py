@@ -40,7 +40,7 @@ _COUNT_EN = re.compile(
 )
 _ORDINAL_HEAD = re.compile(
     r"^(?:[\u4e00-\u9fff]{2,4}[:：])?(?:[一二三四五六七八九十]是|其[一二三四五六七八九十]|第[一二三四五六七八九十][^，,：:]{0,5}|"
-    r"首先是?|其次是?|再次是?|最后是?|[（(][一二三四五六七八九十][)）]|[一二三四五六七八九十]、|[①-⑩]|\d[.、])[，,：:]?"
+    r"首先是?|其次是?|再次是?|最后是?|从[^，,。；：:]{1,12}?(?:来看|上看|看|而言|来说)|[（(][一二三四五六七八九十][)）]|[一二三四五六七八九十]、|[①-⑩]|\d[.、])[，,：:]?"
 )
 LEAD_DISTANCE = 200  # a sentence this close before the first item leads into the list and is quoted with it
 MIN_COVERAGE = 0.5  # share of the question's topic-term weight the group's text must hold

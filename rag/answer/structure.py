@@ -1,10 +1,11 @@
 """The structure of an article that answers "which/how/why" questions: enumerations and lists of headings.
 
 An enumeration is a run of sentences that open with consecutive ordinals of one family — 一是/二是, 其一/其二,
-第一类/第二类, 首先/其次/最后, （一）/（二）, 一、/二、, ①/②, 1./2. — each item a sentence of the document (a speaker
-label such as "苗圩：" may precede the ordinal). A heading list is a run of at least three heading lines (short,
-no closing punctuation) that share a two-character ending or opening, such as "……，筑牢技术创新之梁" /
-"……，筑牢产业协同之梁". Each group keeps the sentence or heading that leads into it.
+第一类/第二类, 首先/其次/最后, （一）/（二）, 一、/二、, ①/②, 1./2. — or with parallel viewpoints (从政策维度来看，/
+从人才维度来看，), each item a sentence of the document (a speaker label such as "苗圩：" may precede the ordinal).
+A heading list is a run of at least three heading lines (short, no closing punctuation) that share a
+two-character ending or opening, such as "……，筑牢技术创新之梁" / "……，筑牢产业协同之梁".
+Each group keeps the sentence or heading that leads into it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ _FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     ("数", re.compile(r"^([1-9])[.、．](?!\d)")),
 ]
 _SEQUENCE = {"首先": 1, "其次": 2, "再次": 3, "最后": 99}
+# Parallel openings without ordinals: 从政策维度来看，…… / 从人才维度来看，…… / 从宏观上看，……
+_VIEWPOINT = re.compile(r"^从[^，,。；：:]{1,12}?(?:来看|上看|看|而言|来说)[，,]")
+ANY_NEXT = 0  # the position of an item whose family has no ordinals: it follows any item of its run
 _MAX_GAP = 1500  # characters between two items of one enumeration
+_MAX_GAP_VIEWPOINTS = 600  # ... of parallel viewpoints, which also occur one at a time
 MAX_HEADING_CHARS = 30
 MAX_SIBLINGS = 6
 
@@ -54,6 +59,8 @@ def _ordinal(sentence: str) -> tuple[str, int] | None:
     for word, position in _SEQUENCE.items():
         if text.startswith(word):
             return "序", position
+    if _VIEWPOINT.match(text):
+        return "从", ANY_NEXT
     for family, pattern in _FAMILIES:
         if m := pattern.match(text):
             mark = m.group(1)
@@ -63,6 +70,8 @@ def _ordinal(sentence: str) -> tuple[str, int] | None:
 
 
 def _follows(previous: int, current: int, family: str) -> bool:
+    if current == ANY_NEXT:
+        return True
     if family == "序":
         return current == previous + 1 or (current == 99 and previous >= 1)
     return current == previous + 1
@@ -79,13 +88,14 @@ def enumerations(text: str) -> list[Group]:
             continue
         family, position = found
         run = open_runs.get(family)
-        if run and _follows(run[1], position, family) and s - run[0][-1][1] <= _MAX_GAP:
+        gap = _MAX_GAP_VIEWPOINTS if family == "从" else _MAX_GAP
+        if run and _follows(run[1], position, family) and s - run[0][-1][1] <= gap:
             run[0].append((s, e))
             open_runs[family] = (run[0], position, run[2])
             continue
         if run and len(run[0]) >= 2:
             groups.append(Group(tuple(run[0]), run[2], "enumeration"))
-        if position == 1:
+        if position in (1, ANY_NEXT):
             lead = spans[i - 1] if i > 0 else None
             open_runs[family] = ([(s, e)], 1, lead)
         else:

@@ -334,6 +334,58 @@ def test_a_list_announced_at_the_end_of_a_passage_continues_in_the_next(bigram_e
     assert_well_cited(answer)
 
 
+PARAGRAPH = (
+    "甄别工作历时半年。\n"
+    "之后又对其他企业进行了甄别，最终有7家企业被认定骗补。它们有的是电池容量小于公告容量；有的是未安装电池；"
+    "有的是电池芯容量小于公告容量；还有的是尚未安装电池但已登记上牌。\n"
+    "根据不同情况，分别采取了处罚措施。"
+)
+
+
+@pytest.mark.parametrize(
+    "question, expected, absent",
+    [
+        # asks for several things: the rest of the paragraph, parallel clauses included, and nothing after it
+        ("被认定骗补的7家企业存在哪些违规情形？", ["有的是未安装电池", "电池芯容量", "登记上牌"], ["处罚措施"]),
+        # asks how many: the sentence that says it, not the paragraph
+        ("最终有几家企业被认定骗补？", ["7家企业"], ["登记上牌"]),
+    ],
+)
+def test_a_question_asking_for_several_things_reads_on_through_the_paragraph(
+    bigram_embedder, question, expected, absent
+):
+    from rag.answer import extractive_answer
+
+    doc = Document(title="可能让中国电动车熄火的几道坎儿", text=PARAGRAPH, kind="article")
+    index, hits = _hand_index([doc], [[PARAGRAPH]])
+    answer = extractive_answer(question, hits, AnswerContext(bigram_embedder, index), AnswerSettings(threshold=0.0))
+    assert all(e in answer.text for e in expected), answer.text
+    assert not any(a in answer.text for a in absent), answer.text
+    assert_well_cited(answer)
+
+
+def test_a_paragraph_that_announces_a_list_brings_the_next_paragraph(bigram_embedder):
+    from rag.answer import extractive_answer
+
+    text = (
+        "数据加密是确保数据在传输中不被截获和篡改的重要手段。为此，可以采取以下策略。\n"
+        "端到端加密，确保全程加密；使用强加密算法，如AES；密钥管理，避免密钥泄露；完整性校验，确保没有被篡改。\n"
+        "实施网络隔离和分段\n网络隔离指的是将设备分隔到不同网络中。"
+    )
+    doc = Document(title="物联网时代的个人信息安全", text=text, kind="article")
+    index, hits = _hand_index([doc], [[text]])
+    answer = extractive_answer(
+        "为了防止数据在传输中被截获或篡改，文章建议采用哪些加密策略？",
+        hits,
+        AnswerContext(bigram_embedder, index),
+        AnswerSettings(threshold=0.0),
+    )
+    for point in ("端到端加密", "强加密算法", "密钥管理", "完整性校验"):
+        assert point in answer.text, answer.text
+    assert "网络隔离指的是" not in answer.text
+    assert_well_cited(answer)
+
+
 def test_the_speaker_line_before_a_quotation_comes_along(bigram_embedder):
     from rag.answer import extractive_answer
 
