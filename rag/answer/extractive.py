@@ -231,7 +231,10 @@ def _as_list(
     texts = (
         context.store.df_texts() if context.store is not None else [squash(h.chunk.indexed_text).lower() for h in hits]
     )
-    picked = choose_group(question, term_weights(analysis.info.terms, texts), hits, config, context.groups)
+    terms = analysis.info.terms
+    if analysis.info.english:  # an English word the dictionary could not turn into Chinese cannot be covered
+        terms = tuple(t for t in terms if any(t in x for x in texts))
+    picked = choose_group(question, term_weights(terms, texts), hits, config, context.groups)
     if picked is None:
         return None
     doc, group = picked
