@@ -35,7 +35,8 @@ class ChatTurn:
             by_n = {s.n: s for s in self.answer.sources}
             titles = [by_n[c.n].document.title for c in self.answer.citations if c.n in by_n]
             titles = titles or [s.document.title for s in self.answer.sources[:1]]
-        return Turn(self.question, self.query, tuple(titles), cited)
+        said = tuple(c.quote for c in self.answer.citations) if self.answer is not None else ()
+        return Turn(self.question, self.query, tuple(titles), cited, said)
 
     def record(self) -> dict:
         return turn_record(self.id, self.question, self.query, self.answer, self.error)

@@ -49,12 +49,14 @@ def wants_more(question: str) -> bool:
 
 @dataclass(frozen=True)
 class Turn:
-    """One earlier question: as typed, as searched (after folding), and the titles of the documents it cited."""
+    """One earlier question: as typed, as searched (after folding), the titles of the documents it cited, the
+    passages it cited and the sentences it quoted."""
 
     question: str
     query: str = ""
     titles: Sequence[str] = field(default_factory=tuple)
     cited: Sequence[str] = field(default_factory=tuple)  # chunk ids the answer cited
+    said: Sequence[str] = field(default_factory=tuple)  # the sentences the answer quoted
 
     @property
     def searched(self) -> str:

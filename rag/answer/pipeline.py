@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from rag.errors import LLMError
 from rag.retrieval import Retriever, SearchFilter, check_query
-from rag.text import is_english
+from rag.text import is_english, near_duplicate
 from rag.timing import StageTimer
 from rag.types import Hit
 
@@ -146,24 +146,36 @@ class Answerer:
         where: SearchFilter | None = None,
     ) -> tuple[str, str, Iterator[str | Answer]]:
         """A chat turn: the question is checked, folded with `previous` when it leans on it (a "what else?"
-        follow-up leaves out the passages `previous` cited), and answered.
+        follow-up leaves out the passages `previous` cited and the sentences it quoted), and answered.
 
         Returns (the cleaned question, the text searched, the answer stream).
 
         Raises `QueryError` for unusable input before anything is searched."""
         cleaned = check_query(question, k, mode, self.retriever.limits)
         query = fold_follow_up(cleaned, previous, self.retriever.limits.max_query_chars)
+        said: Sequence[str] = ()
         if query != cleaned and previous is not None and previous.cited and wants_more(cleaned):
             base = where or SearchFilter()
             where = replace(base, exclude_chunks=(*base.exclude_chunks, *previous.cited))
-        return cleaned, query, self.stream(query, k, mode, llm, where)
+            said = previous.said
+        query = check_query(query, k, mode, self.retriever.limits)
+        hits = self.retriever.search(query, k=max(k, 1), mode=mode, where=where)
+        return cleaned, query, self.stream_hits(query, hits, llm, where.exclude_chunks if where else (), said)
 
     def stream_hits(
-        self, question: str, hits: list[Hit], llm: ChatModel | None = None, exclude: Collection[str] = ()
+        self,
+        question: str,
+        hits: list[Hit],
+        llm: ChatModel | None = None,
+        exclude: Collection[str] = (),
+        said: Collection[str] = (),
     ) -> Iterator[str | Answer]:
-        """The answer to `question` from already-retrieved `hits`, streamed as by `stream`."""
+        """The answer to `question` from already-retrieved `hits`, streamed as by `stream` (never citing a passage
+        in `exclude` in a list, never quoting a sentence in `said` again: passages overlap)."""
         translated = self.retriever.lexical_query(question) if QuestionInfo.parse(question).english else None
         analysis = analyse(question, hits, self.context, self.settings, translated)
+        if said:
+            analysis.ranked = [c for c in analysis.ranked if not any(near_duplicate(c.text, q) for q in said)]
         extractive = extractive_answer(question, hits, self.context, self.settings, analysis, exclude)
         if llm is None or extractive.abstained:
             extractive = self._attributed(extractive)

@@ -13,7 +13,7 @@ import pytest
 from rag.answer import Turn, fold_follow_up, is_follow_up, wants_more
 from rag.errors import UploadRejected
 from rag.evaluation import append_feedback, evaluation_lines, export_jsonl, read_feedback
-from rag.text import has_cjk
+from rag.text import has_cjk, near_duplicate
 from ui.render import anchor, article_html, highlight_html, md, merge_spans, unescape_md
 from ui.uploads import safe_filename, save_upload
 
@@ -248,6 +248,8 @@ def test_chat_answers_with_citations_and_sources(ui_env):
     assert all(s.document.title == "发展智能计算的道路选择" for s in second.answer.sources[:3])
     cited_before = {c.chunk_id for c in first.answer.citations}
     assert cited_before and not cited_before & {s.chunk.id for s in second.answer.sources}  # "what else" → new passages
+    said = [c.quote for c in first.answer.citations]
+    assert not any(near_duplicate(c.quote, q) for c in second.answer.citations for q in said), "nothing said twice"
 
     next(b for b in at.button if b.label == "新对话").click().run()
     assert not at.session_state["turns"] and not [m for m in at.chat_message]
