@@ -25,6 +25,7 @@ from .structure import Group, document_groups
 _MANY = re.compile(
     r"哪些|哪几|有哪|哪[两二三四五六七八九十]|几[类条点种个项方大步]|[两二三四五六七八九十\d]+[类条点种项大步]|"
     r"方面|如何|怎样|怎么|为什么|为何|原因|措施|举措|路径|对策|建议|策略|途径|做法|分别|包括|"
+    r"什么(?:效果|作用|影响|好处|意义|变化|成效|优势|启示|挑战|困难|问题)|"
     r"\b(?:what (?:are|were)|how (?:does|do|did|can|could|should|would|will|is|are|was|were|to)|why|ways?|"
     r"measures|steps|kinds|types|categories|aspects|reasons|recommendations|strategies|list)\b",
     re.IGNORECASE,

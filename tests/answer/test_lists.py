@@ -71,6 +71,8 @@ def test_the_count_a_question_names(question, count):
         ("如何释放数据要素价值？", True),
         ("Why did the subsidies change?", True),
         ("How does the author propose to fix it?", True),
+        ("这套方案上线后带来了什么效果？", True),
+        ("这家公司的总部在什么地方？", False),
         ("GPT-3有多少个参数？", False),
         ("How many parameters does GPT-3 have?", False),
         ("Which company makes the SU7?", False),
