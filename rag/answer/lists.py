@@ -19,7 +19,7 @@ from rag.types import Chunk, Document, Hit
 
 from .records import Citation, Source
 from .scoring import AnswerSettings
-from .structure import Group, document_groups
+from .structure import Group, document_groups, heading_before
 
 #: Questions that want several things: which kinds/aspects, how, why, what measures (Chinese and English).
 _MANY = re.compile(
@@ -42,6 +42,18 @@ _COUNT_EN = re.compile(
 _ORDINAL_HEAD = re.compile(
     r"^(?:[\u4e00-\u9fff]{2,4}[:：])?(?:[一二三四五六七八九十]是|其[一二三四五六七八九十]|第[一二三四五六七八九十][^，,：:]{0,5}|"
     r"首先是?|其次是?|再次是?|最后是?|从[^，,。；：:]{1,12}?(?:来看|上看|看|而言|来说)|[（(][一二三四五六七八九十][)）]|[一二三四五六七八九十]、|[①-⑩]|\d[.、])[，,：:]?"
+)
+#: What a list can be: the problems of something, or what to do about them (a question asking for one is not
+#: answered by a list under a heading that announces the other).
+_PROBLEMS = re.compile(
+    r"问题|困境|挑战|短板|不足|难题|瓶颈|障碍|弊端|缺陷|风险|\b(?:problems?|challenges?|difficult\w*|shortcomings?|"
+    r"weakness\w*|bottlenecks?|risks?|obstacles?)\b",
+    re.IGNORECASE,
+)
+_REMEDIES = re.compile(
+    r"建议|对策|措施|举措|做法|路径|途径|策略|办法|\b(?:measures?|recommend\w*|suggest\w*|propos\w*|solutions?|"
+    r"strateg\w*|steps?)\b",
+    re.IGNORECASE,
 )
 LEAD_DISTANCE = 200  # a sentence this close before the first item leads into the list and is quoted with it
 MIN_COVERAGE = 0.5  # share of the question's topic-term weight the group's text must hold
@@ -100,6 +112,11 @@ def _candidates(
     return found
 
 
+def _wants(text: str) -> set[str]:
+    """Whether `text` speaks of problems, of remedies, or of both (or neither)."""
+    return {name for name, rule in (("problems", _PROBLEMS), ("remedies", _REMEDIES)) if rule.search(text)}
+
+
 def choose_group(
     question: str,
     weights: dict[str, float],
@@ -112,9 +129,12 @@ def choose_group(
     count = asked_count(question)
     counts = asked_counts(question)
     best, best_score = None, 0.0
+    wants = _wants(question)
     for rank, doc, group in _candidates(hits, config.max_hits, groups):
         if count is not None and count != len(group.items):
             continue
+        if len(wants) == 1 and _wants(heading_before(doc.text, group.start)) == {"problems", "remedies"} - wants:
+            continue  # the question asks for the problems, the list is under "建议" (or the other way round)
         spans = ([group.lead] if group.lead else []) + list(group.items)
         body = "\n".join(doc.text[s:e] for s, e in spans)
         context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"

@@ -154,6 +154,15 @@ def _sibling_run(text: str, headings: list[tuple[int, int, int]], k: int) -> lis
     return opening if 3 <= len(opening) <= MAX_SIBLINGS else []
 
 
+def heading_before(text: str, position: int) -> str:
+    """The last heading line (short, no closing punctuation) that starts before `position` in `text`, or ""."""
+    found = ""
+    for s, e in _lines(text[:position]):
+        if _is_heading(text[s:e]):
+            found = text[s:e]
+    return found
+
+
 def document_groups(text: str) -> list[Group]:
     """Every enumeration and heading list of a document text, in document order."""
     return sorted(enumerations(text) + heading_lists(text), key=lambda g: g.items[0][0])

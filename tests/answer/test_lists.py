@@ -127,6 +127,24 @@ def test_a_lead_that_counts_what_the_question_asks_to_count_is_chosen():
     assert choose_group("新能源汽车骗补有哪几种手法？", weights, hits, AnswerSettings()) is None  # 几种 ≠ 4类
 
 
+@pytest.mark.parametrize(
+    "heading, question, chosen",
+    [
+        ("承接产业转移能力的建议", "中西部营商环境存在哪些问题？", False),  # problems asked, remedies listed
+        ("承接产业转移面临的问题", "中西部营商环境存在哪些问题？", True),
+        ("承接产业转移面临的问题", "What measures are proposed for the business environment?", False),
+        ("承接产业转移能力的建议", "中西部营商环境有哪些建议？", True),
+        ("承接产业转移", "中西部营商环境有哪些问题和对策？", True),  # asks for both: any heading
+    ],
+)
+def test_a_list_of_remedies_does_not_answer_a_question_about_problems(heading, question, chosen):
+    text = f"{heading}\n营商环境有待改善。一是营商环境开放。二是营商环境审批。三是营商环境服务。"
+    doc = Document("中西部", text, kind="article")
+    hits = [Hit(1, 1.0, Chunk(doc.id, text, 0, len(text)), doc)]
+    picked = choose_group(question, {"营商环境": 1.0}, hits, AnswerSettings())
+    assert (picked is not None) is chosen
+
+
 def test_a_speaker_label_of_the_interview_is_left_out_of_the_answer_line():
     from rag.text import strip_speaker
 
