@@ -60,8 +60,9 @@ def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTIN
     many = reads_on(analysis.info)
     chosen = _Chosen(best, config.max_sentences + (PARAGRAPH_SENTENCES if many else 0))
     _add_neighbours(chosen, best, analysis.info.kinds, many)
+    read = len(chosen.items) - 1 if many else 0  # what reading on added leaves room for close runners-up
     for cand in ranked[1:]:
-        if len(chosen.items) >= max(limit, 1) or cand.score < best.score - config.margin:
+        if len(chosen.items) >= max(limit, 1) + read or cand.score < best.score - config.margin:
             break
         if cand.n != best.n and (not hedge or cand.score < best.score - config.other_passage_margin):
             continue  # another passage must be nearly as good as the best one to be cited too
@@ -159,7 +160,8 @@ def _add_neighbours(chosen: _Chosen, best: ScoredSentence, kinds: frozenset[str]
             *range(here + 1, _paragraph_end(text, spans, here) + 1),
         ]
         last = max(here, _take(chosen, spans, order, near, budget))
-    if not _introduces(text[slice(*spans[last])], kinds):
+    alone = many and len(chosen.items) == 1  # a paragraph of one sentence: a section's topic sentence, say
+    if not (alone or _introduces(text[slice(*spans[last])], kinds)):
         if last == here and best.echo >= 0.75 and here + 1 < len(spans):  # it restates the question
             chosen.add(near(*spans[here + 1]))
         return

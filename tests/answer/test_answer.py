@@ -364,6 +364,25 @@ def test_a_question_asking_for_several_things_reads_on_through_the_paragraph(
     assert_well_cited(answer)
 
 
+def test_a_topic_sentence_alone_in_its_paragraph_brings_the_next_one(bigram_embedder):
+    from rag.answer import extractive_answer
+
+    text = (
+        "数字技术优化流通过程\n数字技术不断优化采购、销售、仓储和运输等流通环节，降低了运营成本。\n"
+        "在采购环节，人工智能通过预测分析辅助企业做出采购决策。在销售阶段，大数据分析帮助企业优化销售策略。\n"
+    )
+    doc = Document("数字技术促进新质生产力发展机制分析", text, kind="article")
+    index, hits = _hand_index([doc], [[text]])
+    answer = extractive_answer(
+        "数字技术是怎样优化采购、销售、仓储和运输等流通环节的？",
+        hits,
+        AnswerContext(bigram_embedder, index),
+        AnswerSettings(threshold=0.0),
+    )
+    assert "预测分析" in answer.text and "优化销售策略" in answer.text, answer.text
+    assert_well_cited(answer)
+
+
 def test_a_paragraph_that_announces_a_list_brings_the_next_paragraph(bigram_embedder):
     from rag.answer import extractive_answer
 
