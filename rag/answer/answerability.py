@@ -362,11 +362,17 @@ def _models(question: str) -> list[str]:
     return [m.lower() for m in _MODEL.findall(question) if not _PINNED_YEAR.fullmatch(m) and not _PERIOD_NAME.match(m)]
 
 
+_WHEN = frozenset({"day", "month", "year", "when"})  # kinds that only place something in time
+
+
 def _requirements(question: str, level: int) -> tuple[list[AttributeKind], list[re.Pattern[str]], list[str]]:
     """(the asked kinds, the pinned years/periods/unit, the model numbers) that `level` checks."""
     asks = QuestionInfo.parse(question).kinds
     kinds = _asked_kinds(question, asks)
-    pins = _pins(question) if level >= 2 and asks & {"number", "date"} and "list" not in asks else []
+    if any(k.words is not None for k in kinds):  # 哪一年出生: the birth, not any year, must be given
+        kinds = [k for k in kinds if k.words is not None or k.name not in _WHEN]
+    asks_value = bool(asks & {"number", "date"} or kinds)  # "What was X's revenue in 2023?" pins 2023 too
+    pins = _pins(question) if level >= 2 and asks_value and "list" not in asks else []
     if not kinds and "number" in asks and "list" not in asks:
         kinds = [_ANY_NUMBER]
     return kinds, pins, _models(question) if level >= 4 else []

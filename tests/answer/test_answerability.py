@@ -50,6 +50,16 @@ from rag.types import Document
             "特斯拉获得了4.65亿美元低息贷款。",
             "2010年特斯拉获得了4.65亿美元贷款。",
         ),
+        (  # any year is not the year of birth
+            "昆仑万维董事长方汉是哪一年出生的？",
+            "方汉每周要阅读3-4篇论文，2023年共阅读了200多篇论文。",
+            "方汉1974年出生于北京。",
+        ),
+        (  # an English question pins its year too
+            "What was Vietnam's total export value in 2023?",
+            "2022年越南出口额共计为4560亿美元。",
+            "2023年越南出口额为3555亿美元。",
+        ),
         (
             "How many parameters does Tencent's Hunyuan model have?",
             "混元大模型已接入。",
