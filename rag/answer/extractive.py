@@ -251,6 +251,17 @@ def _as_list(
     return listed
 
 
+def _break(previous: ScoredSentence | None, sentence: ScoredSentence) -> str:
+    """A line break before `sentence` when it starts another paragraph than `previous` (or another passage)."""
+    if previous is None:
+        return ""
+    if previous.hit.chunk.id != sentence.hit.chunk.id:
+        return "\n"
+    text = sentence.hit.chunk.text
+    between = text[previous.end : sentence.start] if previous.end <= sentence.start else "\n"
+    return "\n" if "\n" in between else ""
+
+
 def extractive_answer(
     question: str,
     hits: Sequence[Hit],
@@ -279,6 +290,9 @@ def extractive_answer(
     if context.store is not None:
         chosen += _continuation(analysis, chosen, sources, context.store, config)
     citations = [Citation(c.n, c.hit.chunk.id, c.text, (c.start, c.end)) for c in chosen]
-    body = "".join(f"{display_sentence(strip_speaker(c.text, c.hit.document.authors))}[{c.n}]" for c in chosen)
+    body = "".join(
+        _break(previous, c) + f"{display_sentence(strip_speaker(c.text, c.hit.document.authors))}[{c.n}]"
+        for previous, c in zip([None, *chosen], chosen)
+    )
     text = f"{ENGLISH_NOTE}\n{body}" if english else body
     return Answer(question, text, False, citations, sources, EXTRACTIVE, None, analysis.confidence)
