@@ -384,6 +384,8 @@ def test_a_topic_sentence_alone_in_its_paragraph_brings_the_next_one(bigram_embe
         AnswerSettings(threshold=0.0),
     )
     assert "预测分析" in answer.text and "优化销售策略" in answer.text, answer.text
+    first, second = answer.text.split("\n")  # the article's paragraph break is kept
+    assert "流通环节" in first and "采购环节" in second and "销售阶段" in second
     assert_well_cited(answer)
 
 
