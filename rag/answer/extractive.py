@@ -1,6 +1,7 @@
 """The extractive answer: the best-scored sentences (`select_sentences`), with their neighbours when the best
-one introduces a quotation or a list (continued into the article's next passage when needed), quoted with
-their `[n]` markers, or the abstention when the confidence is below the threshold (`extractive_answer`).
+one introduces a quotation or a list, and the rest of its paragraph when the question asks for several things
+(continued into the article's next passage when needed), quoted with their `[n]` markers and the article's
+paragraph breaks, or the abstention when the confidence is below the threshold (`extractive_answer`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTIN
     """The best sentence and the few others close to it in score, without near-duplicates, in reading order.
 
     The best sentence also brings its neighbours when it needs them: the sentence before it when that one ends
-    with a colon (the speaker of a quotation), the sentences after it when it announces a list.
+    with a colon (the speaker of a quotation), the sentences after it when it announces a list, and for a question
+    asking for several things (`reads_on`) the rest of its paragraph (see `_add_neighbours`).
 
     A sentence of another passage joins only when the best one comes from the top-ranked passage (or the question
     asks for several facts): the top passage can be on topic without answering, so a close runner-up elsewhere
