@@ -60,11 +60,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="wt13-fusion-") as folder:
         uri = str(Path(folder) / "fusion.db")
-        store = MilvusStore(MilvusSettings(collection="fusion"), uri)
+        store = MilvusStore(MilvusSettings(collection="fusion", lexical="jieba"), uri)
         store.create(embedder.dimension, chunk_vector=True)
         first = ChunkVectorsOnly(index.dense, index.dense_owner).rows
         vectors = np.stack([index.dense.reconstruct(int(r), 1)[0] for r in first])
-        rows = [chunk_row(c, 1, tokenize(c.indexed_text)) | {"vector": v} for c, v in zip(index.chunks, vectors)]
+        rows = [
+            chunk_row(c, 1, "jieba", tokenize(c.indexed_text)) | {"vector": v} for c, v in zip(index.chunks, vectors)
+        ]
         store.write("chunks", rows)
         for field in ("vector", "sparse_jieba"):
             store.wait_indexed("chunks", field)

@@ -26,7 +26,7 @@ from .layout import (
 )
 from .lexical import BM25Index
 from .lock import IndexLock
-from .milvus import MilvusStore
+from .milvus import SPARSE, MilvusStore
 from .milvus_build import chunk_row, load_milvus_index, vector_rows
 from .milvus_search import MilvusDense, MilvusLexical, RowMap
 from .numpy_dense import NumpyDenseIndex
@@ -50,6 +50,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MIN_SENTENCE_CHARS",
     "SENTENCE_VECTORS",
+    "SPARSE",
     "STAGES",
     "BuildProgress",
     "BM25Index",

@@ -1,7 +1,8 @@
 """The Milvus backend's collections: the only module that imports `pymilvus` (README, Running on Milvus).
 
-One index is four collections named `<collection>_…`: `chunks` (passages, their BM25 sparse vectors — over the
-app's jieba tokens and over Milvus's Chinese analyzer — and how many dense vectors each has), `vectors` (the
+One index is four collections named `<collection>_…`: `chunks` (passages, their BM25 sparse vector — over the
+app's jieba tokens or over Milvus's Chinese analyzer, whichever `MilvusSettings.lexical` names: one analyzer per
+row, because analysing is most of a write — and how many dense vectors each has), `vectors` (the
 dense layout of `rag.index.layout`: chunk + sentence vectors, id `<chunk id>:<j>`), `documents` (metadata and
 text, split in parts below Milvus's VARCHAR limit) and `manifest` (the promises: model, dimension, chunking, corpus
 hash, format version). Every collection is created with Strong consistency: a search sees every finished write.
@@ -29,7 +30,10 @@ MAX_VARCHAR = 65_535
 WRITE_BATCH = 500
 MAX_LIMIT = 16_384  # Milvus's top-k ceiling
 PLACEHOLDER = [0.0, 1.0]  # documents and manifest rows need a vector field; theirs is never searched
-SPARSE = {"jieba": "sparse_jieba", "milvus": "sparse_zh"}
+WRITING = {"id": "writing", "pos": -1, "value": "", "placeholder": PLACEHOLDER}  # a build's writes are under way
+SPARSE = {"jieba": "sparse_jieba", "milvus": "sparse_zh"}  # the BM25 field of each lexical mode
+ANALYSED = {"jieba": "tokens", "milvus": "indexed"}  # the text field it is computed from
+ANALYZERS = {"jieba": {"tokenizer": "whitespace"}, "milvus": {"type": "chinese"}}  # tokens are pre-split by jieba
 
 
 def text_parts(text: str) -> list[str]:
@@ -96,7 +100,8 @@ class MilvusStore:
             self._create(part, s, params)
 
     def _chunk_schema(self, dimension: int = 0):
-        """The `chunks` schema and index parameters (with a dense `vector` field when `dimension` is given)."""
+        """The `chunks` schema and index parameters: the BM25 field of the configured lexical mode only, and a dense
+        `vector` field when `dimension` is given."""
         from pymilvus import DataType, Function, FunctionType
 
         s = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -107,17 +112,15 @@ class MilvusStore:
         s.add_field("vectors", DataType.INT64)
         s.add_field("header", DataType.VARCHAR, max_length=MAX_VARCHAR)
         s.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR)
-        jieba = {"tokenizer": "whitespace"}
-        s.add_field("tokens", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True, analyzer_params=jieba)
-        zh = {"type": "chinese"}
-        s.add_field("indexed", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True, analyzer_params=zh)
-        for field, source in (("sparse_jieba", "tokens"), ("sparse_zh", "indexed")):
-            s.add_field(field, DataType.SPARSE_FLOAT_VECTOR)
-            s.add_function(Function(f"bm25_{source}", FunctionType.BM25, [source], [field]))
+        lexical = self.settings.lexical
+        source, field = ANALYSED[lexical], SPARSE[lexical]
+        analyzer = ANALYZERS[lexical]
+        s.add_field(source, DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True, analyzer_params=analyzer)
+        s.add_field(field, DataType.SPARSE_FLOAT_VECTOR)
+        s.add_function(Function(f"bm25_{source}", FunctionType.BM25, [source], [field]))
         params = self.client.prepare_index_params()
-        for field in SPARSE.values():  # k1 and b of bm25s's Lucene BM25, the file backend's
-            bm25 = {"bm25_k1": 1.5, "bm25_b": 0.75}
-            params.add_index(field, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=bm25)
+        bm25 = {"bm25_k1": 1.5, "bm25_b": 0.75}  # k1 and b of bm25s's Lucene BM25, the file backend's
+        params.add_index(field, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=bm25)
         if dimension:
             s.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
             params.add_index("vector", index_type=self.settings.index_type, metric_type="COSINE", params=self._ivf())
@@ -146,7 +149,7 @@ class MilvusStore:
             raise IndexMissing(
                 f"there is no index in the Milvus collections {self.prefix}_* at {self.uri} yet; run `rag index`"
             )
-        parts = sorted(self.rows("manifest", ["pos", "value"]), key=lambda r: r["pos"])
+        parts = sorted(self.rows("manifest", ["pos", "value"], "pos >= 0"), key=lambda r: r["pos"])
         if not parts:
             raise IndexMissing(f"the Milvus index {self.prefix} at {self.uri} was never completed; run `rag index`")
         return json.loads("".join(p["value"] for p in parts))
@@ -160,9 +163,13 @@ class MilvusStore:
 
     # ------------------------------------------------------------ writes
 
-    def write(self, part: str, rows: list[dict[str, Any]]) -> None:
+    def write(self, part: str, rows: list[dict[str, Any]], new: bool = False) -> None:
+        """Upsert `rows`, or insert them when the caller knows none of their ids is stored (`new`): Milvus Lite
+        upserts by deleting the ids first, a scan of the whole collection per batch, so upserts slow down as the
+        collection grows (README, Running on Milvus) and inserts do not."""
+        send = self.client.insert if new else self.client.upsert
         for i in range(0, len(rows), WRITE_BATCH):
-            self.client.upsert(self.name(part), rows[i : i + WRITE_BATCH])
+            send(self.name(part), rows[i : i + WRITE_BATCH])
 
     def delete(self, part: str, field: str, values: Sequence[str]) -> None:
         for i in range(0, len(values), WRITE_BATCH):
@@ -176,6 +183,20 @@ class MilvusStore:
         ]
         self.client.delete(self.name("manifest"), filter="pos >= 0")
         self.write("manifest", rows)
+
+    def begin_write(self) -> bool:
+        """Mark a build's writes as under way; False when an earlier build stopped while writing (some of its rows
+        may be stored without the chunk row that makes them known, so this build must upsert, not insert)."""
+        clean = not self.client.get(self.name("manifest"), ids=[WRITING["id"]], output_fields=["pos"])
+        if clean:
+            self.client.insert(self.name("manifest"), [WRITING])
+        return clean
+
+    def end_write(self) -> None:
+        self.client.delete(self.name("manifest"), ids=[WRITING["id"]])
+
+    def count(self, part: str) -> int:
+        return int(self.client.query(self.name(part), filter="", output_fields=["count(*)"])[0]["count(*)"])
 
     def flush(self) -> None:
         for part in ("chunks", "vectors", "documents", "manifest"):

@@ -2,8 +2,9 @@
 
 A build is incremental: chunk ids are content hashes, so only chunks Milvus does not hold yet are embedded (cache
 first) and written, and chunks no longer in the corpus are deleted; the manifest is written last. A change of
-model, dimension, index type, vector layout or format drops the collections and writes them afresh (the embedding
-cache makes that cheap). A reader loads documents and chunks once and searches Milvus for every question.
+model, dimension, index type, vector layout, BM25 tokens (`RAG_MILVUS_LEXICAL`) or format drops the collections
+and writes them afresh (the embedding cache makes that cheap). A reader loads documents and chunks once and
+searches Milvus for every question.
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from rag.types import Chunk, Document
 from .build import BuildReport, Progress, corpus_fingerprint, package_versions, pipeline_fingerprint, prime_cache
 from .layout import chunk_texts, keep_sentence_vectors
 from .lock import IndexLock
-from .milvus import PLACEHOLDER, MilvusStore, text_parts
+from .milvus import ANALYSED, PLACEHOLDER, MilvusStore, text_parts
 from .milvus_search import MilvusDense, MilvusLexical, RowMap
 from .progress import ProgressTracker
 from .settings import IndexSettings
 from .store import FORMAT_VERSION, SearchIndex
 
 #: What, when it changes, makes the collections be written afresh rather than updated.
-LAYOUT_KEYS = ("format_version", "model", "index_type", "sentence_vectors")
+LAYOUT_KEYS = ("format_version", "model", "index_type", "sentence_vectors", "lexical")
 
 
 def connect(settings: IndexSettings) -> MilvusStore:
@@ -54,6 +55,8 @@ def stale_reason(manifest: dict[str, Any], settings: IndexSettings, sources: lis
         return "the parsing or chunking code changed since the last build"
     if manifest.get("index_type") != settings.milvus.index_type:
         return f"the Milvus index type changed ({manifest.get('index_type')} → {settings.milvus.index_type})"
+    if manifest.get("lexical") != settings.milvus.lexical:
+        return f"the Milvus BM25 tokens changed ({manifest.get('lexical')} → {settings.milvus.lexical})"
     if sources is not None and corpus_fingerprint(sources)["hash"] != manifest["corpus"]["hash"]:
         return "the corpus files changed since the last build"
     return None
@@ -127,6 +130,7 @@ def build_milvus_index(
             "model": {"name": embedder.name, "dimension": embedder.dimension},
             "index_type": settings.milvus.index_type,
             "sentence_vectors": keep_sentence_vectors(len(chunks)),
+            "lexical": settings.milvus.lexical,
         }
         _prepare(store, layout)
         changes = _sync(store, documents, chunks, settings, embedder, stages, track)
@@ -191,20 +195,25 @@ def _sync(  # noqa: PLR0913  (the build's state is passed explicitly, not kept i
         )
     stages["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    gone_documents = _write_documents(store, documents)  # documents before their chunks, chunks before deletes:
-    _write_chunks(store, new, texts, vectors)  # a reader loading meanwhile never sees a chunk without its document
+    clean = store.begin_write()
+    # documents before their chunks, chunks before deletes: a reader loading meanwhile never sees a chunk without its
+    # document
+    gone_documents = _write_documents(store, documents)
+    _write_chunks(store, new, texts, vectors, clean)
     gone = sorted(held - wanted)
     store.delete("chunks", "id", gone)
     store.delete("vectors", "chunk_id", gone)
     store.delete("documents", "doc_id", gone_documents)
+    store.end_write()
     stages["write"] = time.perf_counter() - t0
     total = sum(len(texts[c.id]) for c in chunks)
     return {"written": len(new), "deleted": len(gone), "embedded": embedded, "vectors": total}
 
 
-def chunk_row(chunk: Chunk, vectors: int, tokens: list[str]) -> dict[str, Any]:
-    """The `chunks` row of `chunk`, which has `vectors` dense vectors and these jieba `tokens` (BM25's input)."""
-    return {
+def chunk_row(chunk: Chunk, vectors: int, lexical: str, tokens: list[str] | None = None) -> dict[str, Any]:
+    """The `chunks` row of `chunk`, which has `vectors` dense vectors, with the text field BM25 reads in the
+    `lexical` mode's schema: its jieba `tokens` (`search_tokens` when not given) or its indexed text."""
+    row = {
         "id": chunk.id,
         "doc_id": chunk.doc_id,
         "start": chunk.start,
@@ -212,9 +221,12 @@ def chunk_row(chunk: Chunk, vectors: int, tokens: list[str]) -> dict[str, Any]:
         "vectors": vectors,
         "header": chunk.header,
         "text": chunk.text,
-        "tokens": " ".join(tokens) or "\u2205",
-        "indexed": chunk.indexed_text,
     }
+    if ANALYSED[lexical] == "tokens":
+        row["tokens"] = " ".join(search_tokens(chunk.indexed_text) if tokens is None else tokens) or "\u2205"
+    else:
+        row["indexed"] = chunk.indexed_text
+    return row
 
 
 def vector_rows(chunk: Chunk, vectors: np.ndarray) -> list[dict[str, Any]]:
@@ -225,15 +237,19 @@ def vector_rows(chunk: Chunk, vectors: np.ndarray) -> list[dict[str, Any]]:
     ]
 
 
-def _write_chunks(store: MilvusStore, new: list[Chunk], texts: dict[str, list[str]], vectors: np.ndarray) -> None:
+def _write_chunks(
+    store: MilvusStore, new: list[Chunk], texts: dict[str, list[str]], vectors: np.ndarray, clean: bool
+) -> None:
+    """Write the rows of the chunks Milvus does not hold: inserts, or upserts after a build that stopped part-way
+    (`clean` False), which may have left vector rows of these chunks behind."""
     chunk_rows, dense_rows, at = [], [], 0
     for c in new:
         n = len(texts[c.id])
-        chunk_rows.append(chunk_row(c, n, search_tokens(c.indexed_text)))
+        chunk_rows.append(chunk_row(c, n, store.settings.lexical))
         dense_rows.extend(vector_rows(c, vectors[at : at + n]))
         at += n
-    store.write("vectors", dense_rows)  # vectors first: a chunk a reader can find always has its vectors
-    store.write("chunks", chunk_rows)
+    store.write("vectors", dense_rows, new=clean)  # vectors first: a chunk a reader can find always has its vectors
+    store.write("chunks", chunk_rows, new=clean)
 
 
 def _write_documents(store: MilvusStore, documents: list[Document]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,14 @@ class RowMap:
         chunk = int(self.owner[row])
         return f"{self.chunks[chunk].id}:{row - int(self.offset[chunk])}"
 
+    @cached_property
+    def documents(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Document ids in order of first appearance, each chunk row's document number, and chunks per document."""
+        number: dict[str, int] = {}
+        numbers = (number.setdefault(c.doc_id, len(number)) for c in self.chunks)
+        of_chunk = np.fromiter(numbers, np.int64, len(self.chunks))
+        return list(number), of_chunk, np.bincount(of_chunk, minlength=len(number))
+
     def where(self, chunk_rows: np.ndarray | None, id_field: str) -> str:
         """A filter allowing exactly `chunk_rows` (whole documents by doc_id, the rest by chunk id in `id_field`)."""
         if chunk_rows is None:
@@ -49,15 +58,14 @@ class RowMap:
         allowed[chunk_rows] = True
         if allowed.all():
             return ""
-        by_doc: dict[str, list[bool]] = {}
-        for chunk, ok in zip(self.chunks, allowed):
-            by_doc.setdefault(chunk.doc_id, []).append(bool(ok))
-        whole = [d for d, oks in by_doc.items() if all(oks)]
-        whole_set = set(whole)
-        loose = [c.id for c, ok in zip(self.chunks, allowed) if ok and c.doc_id not in whole_set]
-        terms = ([f"doc_id in {quoted(whole)}"] if whole else []) + (
-            [f"{id_field} in {quoted(loose)}"] if loose else []
-        )
+        doc_ids, of_chunk, sizes = self.documents
+        whole = np.bincount(of_chunk[allowed], minlength=len(doc_ids)) == sizes
+        loose = np.flatnonzero(allowed & ~whole[of_chunk])
+        terms = []
+        if whole.any():
+            terms.append(f"doc_id in {quoted(doc_ids[d] for d in np.flatnonzero(whole))}")
+        if len(loose):
+            terms.append(f"{id_field} in {quoted(self.chunks[r].id for r in loose)}")
         return " or ".join(terms) or 'doc_id == ""'
 
 
@@ -124,7 +132,8 @@ QUERY_WEIGHT_UNIT = 12
 
 
 class MilvusLexical:
-    """BM25 over the `chunks` collection's sparse vectors: the app's jieba tokens, or Milvus's Chinese analyzer."""
+    """BM25 over the `chunks` collection's sparse vector: the app's jieba tokens, or Milvus's Chinese analyzer (the one
+    `MilvusSettings.lexical` names; the index holds only that one)."""
 
     def __init__(self, store: MilvusStore, rows: RowMap, vocabulary: set[str] | None = None):
         """`vocabulary` (the jieba tokens of every chunk) is computed from the chunks when first needed if not given."""

@@ -23,6 +23,7 @@ FIELDS = {
     "filtered_p50_ms",
     "filtered_p95_ms",
     "filter_build_ms",
+    "filter_map_ms",
     "bm25_p50_ms",
     "bm25_p95_ms",
     "hybrid_p50_ms",
