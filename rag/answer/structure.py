@@ -31,6 +31,7 @@ _SEQUENCE = {"首先": 1, "其次": 2, "再次": 3, "最后": 99}
 _VIEWPOINT = re.compile(r"^从[^，,。；：:]{1,12}?(?:来看|上看|看|而言|来说)[，,]")
 ANY_NEXT = 0  # the position of an item whose family has no ordinals: it follows any item of its run
 _MAX_GAP = 1500  # characters between two items of one enumeration
+_NAMED_ORDINAL = re.compile(rf"^([\u4e00-\u9fff]{{2,3}}?)([{_NUMERALS}])[：:]")
 _MAX_GAP_VIEWPOINTS = 600  # ... of parallel viewpoints, which also occur one at a time
 MAX_HEADING_CHARS = 30
 MAX_SIBLINGS = 6
@@ -55,6 +56,8 @@ class Group:
 
 def _ordinal(sentence: str) -> tuple[str, int] | None:
     """(family, position) when `sentence` opens with an ordinal."""
+    if m := _NAMED_ORDINAL.match(sentence.lstrip()):  # 选择一：/ 选择二：, 方案一：(not a speaker's label)
+        return f"名{m.group(1)}", _NUMERALS.index(m.group(2)) + 1
     text = _SPEAKER.sub("", sentence.lstrip())
     for word, position in _SEQUENCE.items():
         if text.startswith(word):

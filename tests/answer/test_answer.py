@@ -389,6 +389,18 @@ def test_a_topic_sentence_alone_in_its_paragraph_brings_the_next_one(bigram_embe
     assert_well_cited(answer)
 
 
+def test_a_heading_is_never_the_whole_answer(bigram_embedder):
+    from rag.answer import extractive_answer
+
+    text = "中国如何发展智能计算的道路选择\n我国应发展用得起、安全可信的人工智能技术。"
+    doc = Document("发展智能计算的道路选择", text, kind="article")
+    index, hits = _hand_index([doc], [[text]])
+    question = "孙凝晖院士认为中国发展智能计算应该走什么道路？"  # the heading matches best, but only titles its section
+    answer = extractive_answer(question, hits, AnswerContext(bigram_embedder, index), AnswerSettings(threshold=0.0))
+    assert "用得起、安全可信" in answer.text, answer.text
+    assert_well_cited(answer)
+
+
 def test_a_paragraph_that_announces_a_list_brings_the_next_paragraph(bigram_embedder):
     from rag.answer import extractive_answer
 
