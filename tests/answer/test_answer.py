@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from articles import ZWSOFT_ARTICLE
 from fakes import FakeEmbedder, ListStore
 
 from rag.answer import (
@@ -83,18 +84,7 @@ DOCS = [
             "网络隔离的实现策略包括物理隔离、虚拟隔离和逻辑隔离。"
         ),
     ),
-    Document(
-        title="中望龙腾：工业软件出海",
-        section="案例分析",
-        authors=("武汉制信科技有限公司",),
-        page=56,
-        kind="article",
-        text=(
-            "中望软件董事长兼总经理杜玉林表示，研发是企业的生命线。"
-            "2022年中望软件的研发投入占营业收入的比例高达52.66%。"
-            "中望软件与全球800多家渠道合作伙伴开展深度合作。"
-        ),
-    ),
+    ZWSOFT_ARTICLE,
 ]
 
 
@@ -319,6 +309,15 @@ def _hand_index(documents, chunk_texts):
     return index, hits
 
 
+def _one_passage_answer(question, title, text, embedder):
+    """The extractive answer (no abstention threshold) from one article held in one passage."""
+    from rag.answer import extractive_answer
+
+    doc = Document(title=title, text=text, kind="article")
+    index, hits = _hand_index([doc], [[text]])
+    return extractive_answer(question, hits, AnswerContext(embedder, index), AnswerSettings(threshold=0.0))
+
+
 def test_a_list_announced_at_the_end_of_a_passage_continues_in_the_next(bigram_embedder):
     from rag.answer import extractive_answer
 
@@ -358,31 +357,19 @@ PARAGRAPH = (
 def test_a_question_asking_for_several_things_reads_on_through_the_paragraph(
     bigram_embedder, question, expected, absent
 ):
-    from rag.answer import extractive_answer
-
-    doc = Document(title="可能让中国电动车熄火的几道坎儿", text=PARAGRAPH, kind="article")
-    index, hits = _hand_index([doc], [[PARAGRAPH]])
-    answer = extractive_answer(question, hits, AnswerContext(bigram_embedder, index), AnswerSettings(threshold=0.0))
+    answer = _one_passage_answer(question, "可能让中国电动车熄火的几道坎儿", PARAGRAPH, bigram_embedder)
     assert all(e in answer.text for e in expected), answer.text
     assert not any(a in answer.text for a in absent), answer.text
     assert_well_cited(answer)
 
 
 def test_a_topic_sentence_alone_in_its_paragraph_brings_the_next_one(bigram_embedder):
-    from rag.answer import extractive_answer
-
     text = (
         "数字技术优化流通过程\n数字技术不断优化采购、销售、仓储和运输等流通环节，降低了运营成本。\n"
         "在采购环节，人工智能通过预测分析辅助企业做出采购决策。在销售阶段，大数据分析帮助企业优化销售策略。\n"
     )
-    doc = Document("数字技术促进新质生产力发展机制分析", text, kind="article")
-    index, hits = _hand_index([doc], [[text]])
-    answer = extractive_answer(
-        "数字技术是怎样优化采购、销售、仓储和运输等流通环节的？",
-        hits,
-        AnswerContext(bigram_embedder, index),
-        AnswerSettings(threshold=0.0),
-    )
+    question = "数字技术是怎样优化采购、销售、仓储和运输等流通环节的？"
+    answer = _one_passage_answer(question, "数字技术促进新质生产力发展机制分析", text, bigram_embedder)
     assert "预测分析" in answer.text and "优化销售策略" in answer.text, answer.text
     first, second = answer.text.split("\n")  # the article's paragraph break is kept
     assert "流通环节" in first and "采购环节" in second and "销售阶段" in second
@@ -390,33 +377,21 @@ def test_a_topic_sentence_alone_in_its_paragraph_brings_the_next_one(bigram_embe
 
 
 def test_a_heading_is_never_the_whole_answer(bigram_embedder):
-    from rag.answer import extractive_answer
-
     text = "中国如何发展智能计算的道路选择\n我国应发展用得起、安全可信的人工智能技术。"
-    doc = Document("发展智能计算的道路选择", text, kind="article")
-    index, hits = _hand_index([doc], [[text]])
     question = "孙凝晖院士认为中国发展智能计算应该走什么道路？"  # the heading matches best, but only titles its section
-    answer = extractive_answer(question, hits, AnswerContext(bigram_embedder, index), AnswerSettings(threshold=0.0))
+    answer = _one_passage_answer(question, "发展智能计算的道路选择", text, bigram_embedder)
     assert "用得起、安全可信" in answer.text, answer.text
     assert_well_cited(answer)
 
 
 def test_a_paragraph_that_announces_a_list_brings_the_next_paragraph(bigram_embedder):
-    from rag.answer import extractive_answer
-
     text = (
         "数据加密是确保数据在传输中不被截获和篡改的重要手段。为此，可以采取以下策略。\n"
         "端到端加密，确保全程加密；使用强加密算法，如AES；密钥管理，避免密钥泄露；完整性校验，确保没有被篡改。\n"
         "实施网络隔离和分段\n网络隔离指的是将设备分隔到不同网络中。"
     )
-    doc = Document(title="物联网时代的个人信息安全", text=text, kind="article")
-    index, hits = _hand_index([doc], [[text]])
-    answer = extractive_answer(
-        "为了防止数据在传输中被截获或篡改，文章建议采用哪些加密策略？",
-        hits,
-        AnswerContext(bigram_embedder, index),
-        AnswerSettings(threshold=0.0),
-    )
+    question = "为了防止数据在传输中被截获或篡改，文章建议采用哪些加密策略？"
+    answer = _one_passage_answer(question, "物联网时代的个人信息安全", text, bigram_embedder)
     for point in ("端到端加密", "强加密算法", "密钥管理", "完整性校验"):
         assert point in answer.text, answer.text
     assert "网络隔离指的是" not in answer.text
@@ -424,17 +399,9 @@ def test_a_paragraph_that_announces_a_list_brings_the_next_paragraph(bigram_embe
 
 
 def test_the_speaker_line_before_a_quotation_comes_along(bigram_embedder):
-    from rag.answer import extractive_answer
-
     text = "中国企业联合会常务副会长朱宏任在一次公开演讲中提到：\n“今天的数字化转型更像是一片未知的无人区。”"
-    doc = Document(title="企业数字化管理五大成功举措", text=text, kind="article")
-    index, hits = _hand_index([doc], [[text]])
-    answer = extractive_answer(
-        "把数字化转型形容为“一片充满未知的无人区”的是谁？",
-        hits,
-        AnswerContext(bigram_embedder, index),
-        AnswerSettings(threshold=0.0),
-    )
+    question = "把数字化转型形容为“一片充满未知的无人区”的是谁？"
+    answer = _one_passage_answer(question, "企业数字化管理五大成功举措", text, bigram_embedder)
     assert "朱宏任" in answer.text and "无人区" in answer.text
     assert len(answer.citations) == 2  # two sentences: the speaker line and the quotation
     assert_well_cited(answer)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from articles import ZWSOFT_ARTICLE
 from fakes import FakeEmbedder
 
 from rag.answer import ABSTAIN_EN, ABSTAIN_ZH, Answerer, AnswerSettings
@@ -13,7 +14,6 @@ from rag.answer.answerability import missing_attribute
 from rag.config import Settings
 from rag.index import build_index
 from rag.retrieval import Retriever
-from rag.types import Document
 
 
 @pytest.mark.parametrize(
@@ -108,20 +108,7 @@ def test_level_zero_checks_nothing():
     assert missing_attribute("中望软件2023年的净利润是多少？", ["无关的一句话。"], level=1) == "profit"
 
 
-DOCS = [
-    Document(
-        title="中望龙腾：工业软件出海",
-        section="案例分析",
-        authors=("武汉制信科技有限公司",),
-        page=56,
-        kind="article",
-        text=(
-            "中望软件董事长兼总经理杜玉林表示，研发是企业的生命线。"
-            "2022年中望软件的研发投入占营业收入的比例高达52.66%。"
-            "中望软件与全球800多家渠道合作伙伴开展深度合作。"
-        ),
-    ),
-]
+DOCS = [ZWSOFT_ARTICLE]
 
 
 @pytest.fixture(scope="module")
