@@ -14,8 +14,7 @@ from rag.text import CLOSERS, SENTENCE_PUNCT, display_sentence, near_duplicate, 
 from rag.types import Hit
 
 from .context import AnswerContext
-from .lists import ListAnswer, asks_for_many, choose_group, list_answer
-from .question import QuestionInfo
+from .lists import ListAnswer, choose_group, list_answer
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
 
@@ -38,18 +37,12 @@ def _introduces(sentence: str, kinds: frozenset[str]) -> bool:
     )
 
 
-def reads_on(info: QuestionInfo) -> bool:
-    """True when the answer reads on through the best sentence's paragraph: the question asks for several things
-    (not how many of something)."""
-    return asks_for_many(info.text) and ("list" in info.kinds or "number" not in info.kinds)
-
-
 def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTINGS) -> list[ScoredSentence]:
     """The best sentence and the few others close to it in score, without near-duplicates, in reading order.
 
     The best sentence also brings its neighbours when it needs them: the sentence before it when that one ends
     with a colon (the speaker of a quotation), the sentences after it when it announces a list, and for a question
-    asking for several things (`reads_on`) the rest of its paragraph (see `_add_neighbours`).
+    asking for several things (`QuestionInfo.reads_on`) the rest of its paragraph (see `_add_neighbours`).
 
     A sentence of another passage joins only when the best one comes from the top-ranked passage (or the question
     asks for several facts): the top passage can be on topic without answering, so a close runner-up elsewhere
@@ -64,7 +57,7 @@ def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTIN
     several = analysis.info.compound or "list" in analysis.info.kinds
     limit = config.max_sentences if several else 2
     hedge = several or best.n == min(c.n for c in ranked)  # other passages may be cited too
-    many = reads_on(analysis.info)
+    many = analysis.info.reads_on
     chosen = _Chosen(best, config.max_sentences + (PARAGRAPH_SENTENCES if many else 0))
     _add_neighbours(chosen, best, analysis.info.kinds, many)
     read = len(chosen.items) - 1 if many else 0  # what reading on added leaves room for close runners-up
@@ -187,7 +180,7 @@ def _continuation(
     question asking for several things — it goes on in the next passage of the same article (its first sentences,
     or the rest of the paragraph), adding that passage to `sources` when it was not retrieved."""
     best = analysis.ranked[0]
-    many = reads_on(analysis.info)
+    many = analysis.info.reads_on
     room = config.max_sentences + (PARAGRAPH_SENTENCES if many else 0) - len(chosen)
     spans = passage_sentences(best.hit.chunk.text)
     mine = [c for c in chosen if c.hit.chunk.id == best.hit.chunk.id]
@@ -235,7 +228,7 @@ def _as_list(
 ) -> ListAnswer | None:
     """The answer as a list when the question asks for several things and an article lists them (never citing
     a passage in `exclude`, e.g. what the previous answer cited when the reader asks "what else?")."""
-    if not asks_for_many(question):
+    if not analysis.info.many:
         return None
     texts = (
         context.store.df_texts() if context.store is not None else [squash(h.chunk.indexed_text).lower() for h in hits]

@@ -14,35 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.index import ChunkStore
-from rag.text import asked_counts, measure_counts, passage_sentences, squash, strip_speaker
+from rag.text import asked_counts, measure_counts, named_count, passage_sentences, squash, strip_speaker
 from rag.types import Chunk, Document, Hit
 
 from .records import Citation, Source
 from .scoring import AnswerSettings
-from .structure import Group, document_groups, heading_before
+from .structure import Group, document_groups, heading_before, ordinal_end
 
-#: Questions that want several things: which kinds/aspects, how, why, what measures (Chinese and English).
-_MANY = re.compile(
-    r"哪些|哪几|有哪|哪[两二三四五六七八九十]|几[类条点种个项方大步]|[两二三四五六七八九十\d]+[类条点种项大步]|"
-    r"方面|如何|怎样|怎么|为什么|为何|原因|措施|举措|路径|对策|建议|策略|途径|做法|分别|包括|"
-    r"什么(?:效果|作用|影响|好处|意义|变化|成效|优势|启示|挑战|困难|问题)|"
-    r"\b(?:what (?:are|were)|how (?:does|do|did|can|could|should|would|will|is|are|was|were|to)|why|ways?|"
-    r"measures|steps|kinds|types|categories|aspects|reasons|recommendations|strategies|list)\b",
-    re.IGNORECASE,
-)
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)} | {"两": 2}
-_EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_COUNT_ZH = re.compile(r"([两二三四五六七八九十\d]+)\s*(?:类|条|点|种|个方面|方面|项|大|步|层|种|个)")
-_COUNT_EN = re.compile(
-    r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:\w+\s+)?(?:kinds|types|ways|"
-    r"categories|aspects|measures|steps|points|reasons|paths|routes|pillars|beams|strategies|"
-    r"recommendations|areas|problems|risks|challenges|forms|things|factors)\b",
-    re.IGNORECASE,
-)
-_ORDINAL_HEAD = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,4}[:：])?(?:[一二三四五六七八九十]是|其[一二三四五六七八九十]|第[一二三四五六七八九十][^，,：:]{0,5}|"
-    r"首先是?|其次是?|再次是?|最后是?|从[^，,。；：:]{1,12}?(?:来看|上看|看|而言|来说)|[（(][一二三四五六七八九十][)）]|[一二三四五六七八九十]、|[①-⑩]|\d[.、])[，,：:]?"
-)
 #: What a list can be: the problems of something, or what to do about them (a question asking for one is not
 #: answered by a list under a heading that announces the other).
 _PROBLEMS = re.compile(
@@ -59,26 +37,6 @@ LEAD_DISTANCE = 200  # a sentence this close before the first item leads into th
 MIN_COVERAGE = 0.5  # share of the question's topic-term weight the group's text must hold
 COUNT_BONUS = 0.25  # the question asks how many (几类) and the group's lead says how many of the same (4类)
 SHORT_ITEM = 40  # an item longer than this is shown up to its first comma or colon
-
-
-def asks_for_many(question: str) -> bool:
-    """True when the question wants several things (a list, a how or a why), in Chinese or English."""
-    return bool(_MANY.search(question))
-
-
-def asked_count(question: str) -> int | None:
-    """The number of items the question names ("哪四类" → 4, "three ways" → 3), if any."""
-    if m := _COUNT_ZH.search(question):
-        raw = m.group(1)
-        if raw.isdigit():
-            return int(raw)
-        if len(raw) == 1:
-            return _CN_DIGITS.get(raw)
-        return None
-    if m := _COUNT_EN.search(question):
-        word = m.group(1).lower()
-        return int(word) if word.isdigit() else _EN_NUMBERS.get(word)
-    return None
 
 
 @dataclass(frozen=True)
@@ -126,7 +84,7 @@ def choose_group(
 ) -> tuple[Document, Group] | None:
     """The enumeration or heading list a retrieved passage overlaps that best covers the question's topic terms
     (`weights`: term → IDF weight); `groups` gives a document's groups (cached by the caller)."""
-    count = asked_count(question)
+    count = named_count(question)
     counts = asked_counts(question)
     best, best_score = None, 0.0
     wants = _wants(question)
@@ -158,8 +116,7 @@ def _short(sentence: str) -> str:
     text = " ".join(sentence.split())
     if len(text) <= SHORT_ITEM:
         return text.rstrip("。；;，,")
-    head = _ORDINAL_HEAD.match(text)
-    begin = head.end() if head else 0
+    begin = ordinal_end(text)
     cuts = [m.start() for m in re.finditer(r"[，,：:。；]", text) if m.start() >= begin + 4]
     return text[: cuts[0]] if cuts else text[:SHORT_ITEM]
 

@@ -19,6 +19,15 @@ _Q_LIST = re.compile(
     r"technologies|sectors|cities|regions|challenges)\b|\blist\b",
     re.IGNORECASE,
 )
+#: Questions that want several things: which kinds/aspects, how, why, what measures (Chinese and English).
+_Q_MANY = re.compile(
+    r"哪些|哪几|有哪|哪[两二三四五六七八九十]|几[类条点种个项方大步]|[两二三四五六七八九十\d]+[类条点种项大步]|"
+    r"方面|如何|怎样|怎么|为什么|为何|原因|措施|举措|路径|对策|建议|策略|途径|做法|分别|包括|"
+    r"什么(?:效果|作用|影响|好处|意义|变化|成效|优势|启示|挑战|困难|问题)|"
+    r"\b(?:what (?:are|were)|how (?:does|do|did|can|could|should|would|will|is|are|was|were|to)|why|ways?|"
+    r"measures|steps|kinds|types|categories|aspects|reasons|recommendations|strategies|list)\b",
+    re.IGNORECASE,
+)
 _Q_NUMBER = re.compile(
     r"多少|(?<!哪)几(?![乎])|多[大高长久远重快]|比例|比重|占比|百分之|增长了?多|增速|第几|排名|排第|规模|"
     r"\bhow (?:many|much|long|far|old|large|big|fast|high)\b|\bwhat (?:percentage|proportion|share|fraction|"
@@ -87,6 +96,17 @@ class QuestionInfo:
     terms: tuple[str, ...]
     compound: bool
     subject: str = ""  # the term a definition question asks about
+
+    @property
+    def many(self) -> bool:
+        """The question wants several things: a list, a how or a why (哪些, 如何, 为什么, 带来了什么效果, what are)."""
+        return bool(_Q_MANY.search(self.text))
+
+    @property
+    def reads_on(self) -> bool:
+        """The answer reads on through its best sentence's paragraph: several things are asked for, and not how many
+        of something."""
+        return self.many and ("list" in self.kinds or "number" not in self.kinds)
 
     @classmethod
     def parse(cls, question: str) -> QuestionInfo:

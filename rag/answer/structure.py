@@ -54,22 +54,42 @@ class Group:
         return self.items[-1][1]
 
 
-def _ordinal(sentence: str) -> tuple[str, int] | None:
-    """(family, position) when `sentence` opens with an ordinal."""
-    if m := _NAMED_ORDINAL.match(sentence.lstrip()):  # 选择一：/ 选择二：, 方案一：(not a speaker's label)
-        return f"名{m.group(1)}", _NUMERALS.index(m.group(2)) + 1
-    text = _SPEAKER.sub("", sentence.lstrip())
+def _opening(sentence: str) -> tuple[str, int, int] | None:
+    """(family, position, end) when `sentence` opens with an ordinal; `end` is where the ordinal ends in it."""
+    text = sentence.lstrip()
+    skipped = len(sentence) - len(text)
+    if m := _NAMED_ORDINAL.match(text):  # 选择一：/ 选择二：, 方案一：(not a speaker's label)
+        return f"名{m.group(1)}", _NUMERALS.index(m.group(2)) + 1, skipped + m.end()
+    if speaker := _SPEAKER.match(text):
+        skipped += speaker.end()
+        text = text[speaker.end() :]
     for word, position in _SEQUENCE.items():
         if text.startswith(word):
-            return "序", position
-    if _VIEWPOINT.match(text):
-        return "从", ANY_NEXT
+            return "序", position, skipped + len(word) + text.startswith("是", len(word))
+    if m := _VIEWPOINT.match(text):
+        return "从", ANY_NEXT, skipped + m.end()
     for family, pattern in _FAMILIES:
         if m := pattern.match(text):
             mark = m.group(1)
             position = (_NUMERALS.index(mark) + 1) if mark in _NUMERALS else "①②③④⑤⑥⑦⑧⑨⑩".find(mark) + 1 or int(mark)
-            return family, position
+            return family, position, skipped + m.end()
     return None
+
+
+def _ordinal(sentence: str) -> tuple[str, int] | None:
+    """(family, position) when `sentence` opens with an ordinal."""
+    found = _opening(sentence)
+    return None if found is None else found[:2]
+
+
+def ordinal_end(sentence: str) -> int:
+    """Where an item's opening (speaker label, ordinal and the punctuation after it) ends in `sentence`; 0 when
+    it opens with no ordinal ("苗圩：一是，加强……" → the position of 加)."""
+    found = _opening(sentence)
+    if found is None:
+        return 0
+    end = found[2]
+    return end + 1 if sentence[end : end + 1] in ("，", ",", "：", ":") else end
 
 
 def _follows(previous: int, current: int, family: str) -> bool:

@@ -17,11 +17,13 @@ _WORD = re.compile(rf"[\w{CJK}]", re.UNICODE)
 # Both become one search token ("#类", "#方面"), so a question asking how many kinds meets the passage that says
 # how many. An ordinal (第三类) is not a count, "一种"/"一个" is mostly the article "a" (counts start at two), a
 # clock time (下午3点, 3点钟) is not a count, and 大 is left out (十九大 is a congress, not nineteen of something).
+_NUMBER = r"(?:[2-9]|[1-9]\d{1,3}|[二三四五六七八九]?十[一二三四五六七八九]?|[两二三四五六七八九]{1,2}|几|多少)"
+_MEASURE = r"(?:个方面|方面|个阶段|阶段|个维度|维度|条途径|途径|大类|类|种|项|点(?![钟半整])|条|层|步)"
 _COUNT = re.compile(
-    r"(?<![第.\d一二三四五六七八九十百千万两几午晚早])"
-    r"(?:[2-9]|[1-9]\d{1,3}|[二三四五六七八九]?十[一二三四五六七八九]?|[两二三四五六七八九]{1,2}|几|多少)(?:多|余)?"
-    r"(个方面|方面|个阶段|阶段|个维度|维度|条途径|途径|大类|类|种|项|点(?![钟半整])|条|层|步)"
+    rf"(?<![第.\d一二三四五六七八九十百千万两几午晚早])(?P<number>{_NUMBER})(?:多|余)?(?P<measure>{_MEASURE})"
 )
+# In a question, "哪三个" and "哪四大挑战" name a count too (in a passage 个 and 大 are too often something else).
+_NAMED = re.compile(rf"(?<![第.\d])(?P<number>{_NUMBER})(?:{_MEASURE}|个|大)")
 #: English counted nouns and the Chinese measure words a passage counts them with ("four kinds" → 四类, 四种).
 _EN_MEASURES = {
     "kind": ("类", "种"),
@@ -42,10 +44,13 @@ _EN_MEASURES = {
     "path": ("条",),
 }
 _EN_COUNT = re.compile(
-    r"\b(?:how many|several|[2-9]|[1-9]\d|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?"
-    r"(kind|type|categor(?:y|ie)|way|form|mode|aspect|dimension|stage|phase|point|step|level|layer|measure|path)s?\b",
+    r"\b(?P<number>how many|several|[2-9]|[1-9]\d|two|three|four|five|six|seven|eight|nine|ten)\s+(?:\w+\s+)?"
+    r"(?P<noun>kind|type|categor(?:y|ie)|way|form|mode|aspect|dimension|stage|phase|point|step|level|layer|measure|"
+    r"path|route|pillar|beam|strateg(?:y|ie)|recommendation|area|problem|risk|challenge|thing|factor|reason)s?\b",
     re.IGNORECASE,
 )
+_EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 _CANONICAL_MEASURE = {"个方面": "方面", "个阶段": "阶段", "个维度": "维度", "条途径": "途径", "大类": "类"}
 
 
@@ -75,17 +80,38 @@ def tokenize(text: str) -> list[str]:
 
 def measure_counts(text: str) -> list[str]:
     """One "#<measure word>" token per count in `text` ("归纳为4类" and "有哪几类" both give "#类")."""
-    return ["#" + _CANONICAL_MEASURE.get(m, m) for m in _COUNT.findall(text)]
+    return ["#" + _CANONICAL_MEASURE.get(m["measure"], m["measure"]) for m in _COUNT.finditer(text)]
+
+
+def _noun(match: re.Match[str]) -> str:
+    noun = match["noun"].lower()
+    return {"categorie": "category", "strategie": "strategy"}.get(noun, noun)
 
 
 def chinese_counts(question: str) -> list[str]:
     """The Chinese count words for the counts an English question asks about ("how many kinds" → 几类, 几种), so a
     question translated into Chinese terms keeps its count (`measure_counts` of them gives "#类", "#种")."""
     words = []
-    for noun in _EN_COUNT.findall(question):
-        noun = noun.lower()
-        words += ["几" + m for m in _EN_MEASURES["category" if noun.startswith("categor") else noun]]
+    for match in _EN_COUNT.finditer(question):
+        words += ["几" + m for m in _EN_MEASURES.get(_noun(match), ())]
     return list(dict.fromkeys(words))
+
+
+def _chinese_number(raw: str) -> int | None:
+    if raw.isdigit():
+        return int(raw)
+    return _CN_DIGITS.get(raw) if len(raw) == 1 else None
+
+
+def named_count(question: str) -> int | None:
+    """The number of things a question names ("骗补有哪四类" → 4, "the three ways" → 3); None when it names none
+    (有哪几类, how many kinds)."""
+    if match := _NAMED.search(question):
+        return _chinese_number(match["number"])
+    if match := _EN_COUNT.search(question):
+        word = match["number"].lower()
+        return int(word) if word.isdigit() else _EN_NUMBERS.get(word)
+    return None
 
 
 def asked_counts(question: str) -> set[str]:

@@ -32,7 +32,6 @@ from rag.answer import (
     stream_answer,
 )
 from rag.answer.extractive import PARAGRAPH_SENTENCES
-from rag.answer.lists import asks_for_many
 from rag.config import Settings
 from rag.errors import QueryError
 from rag.evaluation import abstention_tradeoff, choose_threshold, citations_valid, contains_evidence, evaluate_answers
@@ -162,7 +161,7 @@ def test_extractive_answer_contains_the_fact_with_valid_citations(seeds, questio
     assert fact in answer.text
     assert answer.answerer == "extractive" and answer.notice is None
     # a question asking for several things reads on through the paragraph; a factoid stays short
-    most = AnswerSettings().max_sentences + (PARAGRAPH_SENTENCES if asks_for_many(question) else 0)
+    most = AnswerSettings().max_sentences + (PARAGRAPH_SENTENCES if QuestionInfo.parse(question).many else 0)
     assert 1 <= len(answer.citations) <= most
     assert_well_cited(answer)
     assert any(fact in c.quote for c in answer.citations)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rag.index import BM25Index
-from rag.text import chinese_counts, measure_counts, query_terms, search_tokens
+from rag.text import chinese_counts, measure_counts, named_count, query_terms, search_tokens
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,21 @@ def test_a_count_question_prefers_the_passage_that_counts():
     ]
     scores = BM25Index.build(passages).scores("“骗补”方式有哪几类？")
     assert int(np.argmax(scores)) == 1 and scores[1] > scores[0] > 0
+
+
+@pytest.mark.parametrize(
+    "question, count",
+    [
+        ("骗补有哪四类？", 4),
+        ("实现免费使用有哪三条路径？", 3),
+        ("我国战略性新兴产业面临哪四大挑战？", 4),
+        ("北航刘强教授提出了哪“三个不要”？", 3),
+        ("What are the three ways?", 3),
+        ("What are the two main risks?", 2),
+        ("有哪几类？", None),
+        ("How many kinds are there?", None),
+        ("第三类企业有什么问题？", None),
+    ],
+)
+def test_the_count_a_question_names(question, count):
+    assert named_count(question) == count
