@@ -57,8 +57,9 @@ def _milvus_from_env(base: Settings) -> dict:
     return {"backend": os.environ.get("RAG_BACKEND") or base.backend, "milvus": milvus}
 
 
-#: `Settings.answerer` values.
-ANSWERERS = ("extractive", "local")
+#: `Settings.answerer` values: "auto" lets the local model answer English questions when it is installed and
+#: quotes for the rest (README, Generative answers); "extractive" always quotes; "local" uses the model for all.
+ANSWERERS = ("auto", "extractive", "local")
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ class Settings:
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answer: AnswerSettings = DEFAULT_SETTINGS
     limits: Limits = field(default_factory=Limits)
-    # "extractive" (instant, quotes) or "local" (the local chat model composes from chosen sentences; README)
-    answerer: str = "extractive"
+    # "auto", "extractive" (instant quotes) or "local" (the local chat model composes from chosen sentences)
+    answerer: str = "auto"
 
     @property
     def index_path(self) -> Path:

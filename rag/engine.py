@@ -9,15 +9,16 @@ May import: `rag.config` and everything below it.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.answer import Answerer, LLMConfig
 from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.index import BuildProgress, BuildReport, Progress, SearchIndex, build_index, open_index
 from rag.ingest import bundled_corpus
-from rag.llm import MODEL_LABEL, CopyProgress, LocalModelServer, materialise_model
+from rag.llm import MODEL_LABEL, CopyProgress, LocalModelServer, materialise_model, model_installed
 from rag.retrieval import Retriever
+from rag.text import language_of
 
 from .config import Settings
 
@@ -52,9 +53,18 @@ class Engine:
         retriever = Retriever(index, embedder, settings.retrieval, settings.limits)
         return cls(settings, embedder, index, retriever, Answerer(retriever, settings.answer), rebuilt)
 
-    def chat_model(self, progress: CopyProgress | None = None) -> LLMConfig | None:
-        """The chat model `settings.answerer` names: None for "extractive", `local_model()` for "local"."""
-        return self.local_model(progress) if self.settings.answerer == "local" else None
+    def chat_model(
+        self, progress: CopyProgress | None = None, question: str | None = None, answerer: str | None = None
+    ) -> LLMConfig | None:
+        """The chat model `answerer` (default: `settings.answerer`) names: None for "extractive"; `local_model()`
+        for "local"; for "auto", the local model answering English questions only, when it is installed (None
+        when it is not, or when `question` is given and is not English: the model is then not started at all)."""
+        answerer = answerer or self.settings.answerer
+        if answerer == "local":
+            return self.local_model(progress)
+        if answerer != "auto" or not model_installed() or (question is not None and language_of(question) != "en"):
+            return None
+        return replace(self.local_model(progress), languages=("en",))
 
     def local_model(self, progress: CopyProgress | None = None) -> LLMConfig:
         """The local chat model: written into `home` on first use, then served on loopback for the engine's life

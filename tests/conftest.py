@@ -13,6 +13,8 @@ from rag.ingest import bundled_corpus
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach a model hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# the same answers whether or not the [llm] extra is installed; the tests of the model choose it themselves
+os.environ.setdefault("RAG_ANSWERER", "extractive")
 
 
 @pytest.fixture(scope="session")

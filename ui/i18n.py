@@ -35,6 +35,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "side.mode.help": ("hybrid = 向量检索 + BM25 融合", "hybrid = dense + BM25 fused"),
     "side.k": ("段落数 (k)", "Passages (k)"),
     "side.answerer": ("回答方式", "Answerer"),
+    "side.auto": (
+        "自动：中文问题摘录原文，英文问题由本地模型用英文回答",
+        "Automatic: quotes for Chinese questions, the local model writes English answers",
+    ),
     "side.extractive": ("摘录原文（离线）", "Extractive (offline)"),
     "side.local": ("本地模型（离线生成，约 20 秒）", "Local model (offline, generative, about 20 s)"),
     "side.local.starting": (
@@ -151,7 +155,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         'JSONL: one {"id", "question", "answers", "answerable"} per line',
     ),
     "ev.modes": ("检索方式", "Modes"),
-    "ev.answers": ("同时回答每个问题并为回答打分（较慢）", "Also answer every question and score the answers (slower)"),
+    "ev.answers": (
+        "同时回答每个问题并为回答打分（摘录原文的回答）",
+        "Also answer every question and score the answers (the extractive answers)",
+    ),
     "ev.run": ("运行评测", "Run the evaluation"),
     "ev.progress": ("正在评测 {n} 个问题", "evaluating {n} questions"),
     "ev.step": ("评测中：第 {done} / {total} 步", "evaluating: {done} of {total} steps"),

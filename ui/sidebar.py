@@ -17,6 +17,7 @@ from rag.llm import model_installed
 from rag.retrieval import MODES
 from ui.i18n import LANG_NAMES, LANGS, ensure_lang, library_text, switched, t
 
+AUTO = "auto"
 EXTRACTIVE = "extractive"
 LOCAL = "local"
 ENDPOINT = "endpoint"
@@ -42,6 +43,7 @@ class ChatOptions:
     llm: LLMConfig | None
     llm_error: str | None
     where: SearchFilter | None
+    auto: bool = False  # the local model answers English questions (`question_model`)
 
 
 def keep_chat_controls() -> None:
@@ -70,7 +72,7 @@ def render(engine: Engine | None, settings: Settings) -> None:
         defaults = {
             "mode": "hybrid",
             "k": settings.retrieval.top_k,
-            "answerer": LOCAL if settings.answerer == LOCAL and model_installed() else EXTRACTIVE,
+            "answerer": settings.answerer if settings.answerer in (AUTO, LOCAL) and model_installed() else EXTRACTIVE,
             "llm_url": os.environ.get(ENV_BASE_URL, "http://127.0.0.1:8080/v1"),
             "llm_model": os.environ.get(ENV_MODEL, "default"),
             "llm_key": os.environ.get(ENV_API_KEY, ""),
@@ -84,7 +86,7 @@ def render(engine: Engine | None, settings: Settings) -> None:
         st.subheader(t("side.answerer"))
         names = {EXTRACTIVE: t("side.extractive")}
         if model_installed():  # the [llm] extra is installed
-            names[LOCAL] = t("side.local")
+            names = {AUTO: t("side.auto"), **names, LOCAL: t("side.local")}
         names[ENDPOINT] = t("side.endpoint")
         choice = st.radio(
             t("side.answerer"), list(names), key="answerer", format_func=names.get, label_visibility="collapsed"
@@ -138,17 +140,28 @@ def _env_timeouts() -> tuple[float, float | None]:
     return min(max(timeout, 0.5), 600.0), total
 
 
+def _started(engine: Engine, answerer: str, question: str | None = None) -> tuple[LLMConfig | None, str | None]:
+    """`engine.chat_model` for `answerer`, and the error text when the local model cannot start."""
+    try:
+        # the first use in this process writes the model from its parts and starts it: say so meanwhile
+        starting = st.spinner(t("side.local.starting")) if engine.local_server is None else nullcontext()
+        with starting:
+            return engine.chat_model(question=question, answerer=answerer), None
+    except RagError as exc:
+        return None, library_text(describe(exc)[0])
+
+
+def question_model(engine: Engine, opts: ChatOptions, question: str) -> tuple[LLMConfig | None, str | None]:
+    """The chat model for `question` and the error text when it could not start: with the automatic answerer, the
+    local model for an English question (started on the first one), none for a Chinese one."""
+    return _started(engine, AUTO, question) if opts.auto else (opts.llm, None)
+
+
 def options(engine: Engine) -> ChatOptions:
     state = st.session_state
     llm, error = None, None
     if state.get("answerer") == LOCAL:
-        try:
-            # the first use in this process writes the model from its parts and starts it: say so meanwhile
-            starting = st.spinner(t("side.local.starting")) if engine.local_server is None else nullcontext()
-            with starting:
-                llm = engine.local_model()
-        except RagError as exc:
-            error = library_text(describe(exc)[0])
+        llm, error = _started(engine, LOCAL)
     elif state.get("answerer") == ENDPOINT:
         try:
             llm = LLMConfig(
@@ -163,4 +176,5 @@ def options(engine: Engine) -> ChatOptions:
     sections = tuple(state.get("filter_sections") or ())
     documents = tuple(state.get("filter_docs") or ())
     where = SearchFilter(documents, sections) if (sections or documents) else None
-    return ChatOptions(state.get("mode") or "hybrid", int(state.get("k") or 5), llm, error, where)
+    auto = state.get("answerer") == AUTO
+    return ChatOptions(state.get("mode") or "hybrid", int(state.get("k") or 5), llm, error, where, auto)

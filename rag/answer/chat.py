@@ -3,7 +3,7 @@
 Only the standard library is used (urllib). `stream_chat` yields text deltas and raises `LLMError` for every
 failure (unreachable, HTTP error, timeout, a reply that is not a chat-completion stream); `rag.answer` catches
 it and falls back to the extractive answer, so callers of `answer_question` never see these errors. Tests may
-pass any object with `label` and `stream(messages)` as the chat model.
+pass any object with `label`, `context`, `languages` and `stream(messages, grammar)` as the chat model.
 
 Time limits: `timeout` (RAG_LLM_TIMEOUT, default 30 s) bounds connecting and every wait for more bytes;
 `total_timeout` (RAG_LLM_TOTAL_TIMEOUT, default 4 × timeout) bounds the whole request. The total limit is
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from rag.errors import LLMError
+from rag.text import LANGUAGES
 
 ENV_BASE_URL = "RAG_LLM_BASE_URL"
 ENV_MODEL = "RAG_LLM_MODEL"
@@ -54,6 +55,12 @@ class ChatModel(Protocol):
         extractive stage, numbered, with a grammar for the reply; `rag.answer.evidence`)."""
         ...
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the questions it answers ("zh", "en"; `rag.text.language_of`): a question in another
+        gets the extractive answer."""
+        ...
+
     def stream(self, messages: Sequence[Mapping[str, str]], grammar: str | None = None) -> Iterator[str]:
         """Text pieces of the reply; `grammar` (GBNF) constrains it where the endpoint supports grammars."""
         ...
@@ -77,6 +84,7 @@ class LLMConfig:
     max_tokens: int = 400
     llama_cpp: bool = False  # a llama.cpp server: accepts `grammar`, `repeat_penalty` and `cache_prompt`
     context: str = "passages"  # or "evidence" (see `ChatModel.context`)
+    languages: tuple[str, ...] = LANGUAGES  # see `ChatModel.languages`
 
     def __post_init__(self) -> None:
         parsed = urllib.parse.urlsplit(self.base_url or "")
@@ -86,6 +94,8 @@ class LLMConfig:
             raise ValueError("the LLM model name is empty")
         if self.context not in CONTEXTS:
             raise ValueError(f"the LLM context must be one of {', '.join(CONTEXTS)}, got {self.context!r}")
+        if not self.languages or not set(self.languages) <= set(LANGUAGES):
+            raise ValueError(f"the LLM languages must be some of {', '.join(LANGUAGES)}, got {self.languages!r}")
         if not (isinstance(self.timeout, int | float) and self.timeout > 0):
             raise ValueError(f"the LLM timeout must be a positive number of seconds, got {self.timeout!r}")
         if self.total_timeout is not None and not (

@@ -17,7 +17,8 @@ Generative answering (`llm=`, any `ChatModel`, e.g. an `LLMConfig` endpoint)
     The passages are fenced as data in the prompt (`rag.answer.prompt`), the answer is streamed, and afterwards
     every `[n]` marker is checked (`rag.answer.citations`). Unsupported markers are removed and the answer carries
     a notice. Any endpoint failure falls back to the extractive answer with a notice; nothing is raised to the
-    caller except `QueryError` for bad input.
+    caller except `QueryError` for bad input. A model answers the questions in its `languages` only; a question
+    in another gets the extractive answer.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from rag.errors import LLMError
 from rag.retrieval import Retriever, SearchFilter, check_query
-from rag.text import is_english, near_duplicate
+from rag.text import is_english, language_of, near_duplicate
 from rag.timing import StageTimer
 from rag.types import Hit
 
@@ -177,6 +178,8 @@ class Answerer:
         if said:
             analysis.ranked = [c for c in analysis.ranked if not any(near_duplicate(c.text, q) for q in said)]
         extractive = extractive_answer(question, hits, self.context, self.settings, analysis, exclude)
+        if llm is not None and language_of(question) not in llm.languages:
+            llm = None  # the model answers questions in other languages only (`ChatModel.languages`)
         if llm is None or extractive.abstained:
             extractive = self._attributed(extractive)
             if llm is not None:  # weak evidence: the model is not asked, but the answer says who would have answered

@@ -19,8 +19,9 @@ from .commands import cmd_ask, cmd_bench, cmd_docs, cmd_eval, cmd_index, cmd_sea
 from .output import say
 
 ANSWERER_HELP = (
-    "extractive (instant quotes) or local (the local language model writes from chosen sentences; needs the "
-    "[llm] extra); env RAG_ANSWERER, default extractive"
+    "auto (the local language model answers English questions when the [llm] extra is installed, quotes for the "
+    "rest), extractive (instant quotes) or local (the model writes every answer from chosen sentences); "
+    "env RAG_ANSWERER, default auto"
 )
 
 __all__ = ["build_parser", "main"]

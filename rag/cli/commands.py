@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from rag.config import Settings
-from rag.errors import EXIT_OK, ConfigError, RagError, UsageError
+from rag.errors import EXIT_OK, ConfigError, LocalModelError, RagError, UsageError, describe
 from rag.evaluation import development_set
 from rag.ingest import bundled_corpus
 from rag.retrieval import SearchFilter, check_query
@@ -140,6 +140,17 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _chat_model(engine, question: str | None = None):
+    """The chosen chat model; when "auto" chose the local model and it cannot start, a note and quotes instead."""
+    try:
+        return engine.chat_model(_model_progress(), question)
+    except LocalModelError as exc:
+        if engine.settings.answerer != "auto":
+            raise
+        say(shown(f"rag: note: {describe(exc)[0]} Answering with quotes from the magazine instead."))
+        return None
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from rag.answer import LLMConfig
 
@@ -149,7 +160,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.llm or os.environ.get("RAG_LLM_BASE_URL"):
         llm = LLMConfig.from_env(base_url=args.llm, model=args.llm_model, api_key=args.llm_key)
     else:
-        llm = engine.chat_model(_model_progress())
+        llm = _chat_model(engine, question)
     try:
         result = engine.answerer.answer(question, k=args.k, mode=args.mode, llm=llm, where=_filter(args))
     finally:
@@ -183,11 +194,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown mode(s) {', '.join(unknown)}; choose from {', '.join(EVAL_MODES)}")
     total = evaluation_steps(questions, modes, args.answers)
-    if args.answers:
-        engine.chat_model(_model_progress())  # the local model (when chosen) is ready before the clock starts
+    answerer = None
+    if args.answers:  # the local model (when chosen) starts before the clock; quotes when it cannot
+        answerer = settings.answerer if _chat_model(engine) is not None else "extractive"
     with tqdm(total=total, desc="evaluating", unit="q", file=sys.stderr, disable=args.quiet) as bar:
         try:
-            report = run_evaluation(engine, dataset, questions, modes, answers=args.answers, tick=bar.update)
+            report = run_evaluation(engine, dataset, questions, modes, answers=answerer, tick=bar.update)
         finally:
             engine.close()
     if args.out:

@@ -21,10 +21,11 @@ def run_evaluation(
     dataset: Path,
     questions: list[EvalQuestion],
     modes: Iterable[str] = MODES,
-    answers: bool = False,
+    answers: str | None = None,
     tick: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """Everything `rag eval` measures, for an open `rag.engine.Engine`; returns the JSON report."""
+    """Everything `rag eval` measures, for an open `rag.engine.Engine`; returns the JSON report. `answers` names
+    the answerer whose answers are scored too ("extractive", "auto", "local"; `Engine.chat_model`)."""
     modes = list(modes)
     baseline = None
     if "baseline" in modes:
@@ -36,6 +37,6 @@ def run_evaluation(
         questions, engine.retriever, baseline.as_passage_search() if baseline else None, modes, tick=tick
     )
     answer_report = None
-    if answers:
-        answer_report = evaluate_answers(questions, engine.answerer, llm=engine.chat_model(), tick=tick)
+    if answers is not None:
+        answer_report = evaluate_answers(questions, engine.answerer, llm=engine.chat_model(answerer=answers), tick=tick)
     return report_json(str(dataset), questions, results, answer_report)

@@ -4,7 +4,7 @@ May import: nothing of `rag` but `rag.types` and `rag.errors`.
 """
 
 from .chars import CJK, CJK_PUNCT, clean_line, count_cjk, has_cjk, squash, strip_ornament
-from .language import is_english
+from .language import LANGUAGES, is_english, language_of
 from .sentences import (
     CLOSERS,
     SENTENCE_END,
@@ -35,6 +35,7 @@ __all__ = [
     "CJK_PUNCT",
     "CLOSERS",
     "ENGLISH_STOP_WORDS",
+    "LANGUAGES",
     "QUESTION_WORDS",
     "SENTENCE_END",
     "SENTENCE_PUNCT",
@@ -51,6 +52,7 @@ __all__ = [
     "has_cjk",
     "is_english",
     "jieba_module",
+    "language_of",
     "measure_counts",
     "named_count",
     "near_duplicate",

@@ -9,8 +9,17 @@ from .chars import count_cjk
 _LATIN = re.compile(r"[A-Za-z]")
 
 
+#: The languages a question is read in: `language_of` tells them apart.
+LANGUAGES = ("zh", "en")
+
+
 def is_english(text: str) -> bool:
     """English: no Chinese at all, or Latin letters outnumber Chinese characters 3 to 1
     ("What is the ISSN of 《中国工业和信息化》?" is English; "SU7的交付量是多少？" is Chinese)."""
     cjk = count_cjk(text)
     return cjk == 0 or len(_LATIN.findall(text)) >= 3 * cjk
+
+
+def language_of(text: str) -> str:
+    """ "en" for English text (`is_english`), else "zh"."""
+    return "en" if is_english(text) else "zh"

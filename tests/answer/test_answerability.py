@@ -146,6 +146,7 @@ class _Scripted:
 
     label = "llm:scripted"
     context = "evidence"
+    languages = ("zh", "en")
 
     def __init__(self, needle: str):
         self.needle = needle

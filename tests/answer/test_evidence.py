@@ -62,6 +62,7 @@ class _Scripted:
 
     label = "llm:scripted"
     context = "evidence"
+    languages = ("zh", "en")
 
     def __init__(self, reply: str):
         self.reply = reply

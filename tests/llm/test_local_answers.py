@@ -52,3 +52,20 @@ def test_an_english_question_gets_english_prose_with_checked_markers(engine):
         assert _markers(answer.text) <= {c.n for c in answer.citations}
     else:  # nothing it wrote was backed: the extractive answer, with the reason
         assert "extractive" in (answer.notice or "")
+
+
+def test_the_automatic_answerer_writes_english_answers_quotes_chinese(real_settings, real_embedder, real_index):
+    from dataclasses import replace
+
+    engine = Engine.assemble(replace(real_settings, answerer="auto"), real_embedder, real_index)
+    try:
+        chinese = "赵健来自哪家公司？"
+        assert engine.chat_model(question=chinese) is None and engine.local_server is None, "not started for Chinese"
+        assert engine.answerer.answer(chinese, llm=engine.chat_model()).answerer == "extractive"
+        english = "Which company is Zhao Jian from?"
+        llm = engine.chat_model(question=english)
+        assert llm is not None and llm.languages == ("en",)
+        answer = engine.answerer.answer(english, llm=llm)
+        assert answer.answerer == llm.label
+    finally:
+        engine.close()

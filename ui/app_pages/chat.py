@@ -93,9 +93,10 @@ def answer(prompt: str) -> ChatTurn:
     note, live = st.empty(), st.empty()
     answered = [done for done in turns if done.answer is not None]
     previous = answered[-1].as_context() if answered else None
-    turn.question, turn.query, stream = engine.answerer.converse(
-        prompt, previous, opts.k, opts.mode, opts.llm, opts.where
-    )
+    llm, problem = sidebar.question_model(engine, opts, prompt)
+    if problem:
+        st.warning(md(t("chat.llm_fallback", error=problem)))
+    turn.question, turn.query, stream = engine.answerer.converse(prompt, previous, opts.k, opts.mode, llm, opts.where)
     status.update(label=t("chat.reading", n=opts.k))
     if turn.folded:
         note.caption(t("chat.follow_up") + md(turn.query))
