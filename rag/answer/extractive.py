@@ -37,12 +37,35 @@ def _introduces(sentence: str, kinds: frozenset[str]) -> bool:
     )
 
 
+SECOND_MARGIN = 0.10  # a how/why answer reads a second passage of its article when its best sentence is this close
+SECOND_RANK = 3  # ... and both passages are among the top three
+
+
+def _add_second_passage(chosen: _Chosen, analysis: Analysis, best: ScoredSentence) -> None:
+    """The best sentence of another top passage of the best sentence's article, with its paragraph: the points of
+    a how/why answer are often spread over a section that retrieval returns as two or three passages."""
+    if best.n > SECOND_RANK:
+        return
+    for cand in analysis.ranked[1:]:
+        if cand.score < best.score - SECOND_MARGIN:
+            return
+        if cand.n == best.n or cand.n > SECOND_RANK or cand.hit.document.id != best.hit.document.id:
+            continue
+        if any(_repeats(cand, x) for x in chosen.items):
+            continue
+        chosen.most += PARAGRAPH_SENTENCES + 1
+        if chosen.add(cand):
+            _add_neighbours(chosen, cand, analysis.info.kinds, True)
+        return
+
+
 def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTINGS) -> list[ScoredSentence]:
     """The best sentence and the few others close to it in score, without near-duplicates, in reading order.
 
     The best sentence also brings its neighbours when it needs them: the sentence before it when that one ends
     with a colon (the speaker of a quotation), the sentences after it when it announces a list, and for a question
-    asking for several things (`QuestionInfo.reads_on`) the rest of its paragraph (see `_add_neighbours`).
+    asking for several things (`QuestionInfo.reads_on`) the rest of its paragraph (see `_add_neighbours`); a how or
+    why question also reads the best paragraph of another top passage of the same article (`_add_second_passage`).
 
     A sentence of another passage joins only when the best one comes from the top-ranked passage (or the question
     asks for several facts): the top passage can be on topic without answering, so a close runner-up elsewhere
@@ -60,6 +83,8 @@ def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTIN
     many = analysis.info.reads_on
     chosen = _Chosen(best, config.max_sentences + (PARAGRAPH_SENTENCES if many else 0))
     _add_neighbours(chosen, best, analysis.info.kinds, many)
+    if many and "list" not in analysis.info.kinds:  # a list question has its list (measured: no gain, precision lost)
+        _add_second_passage(chosen, analysis, best)
     read = len(chosen.items) - 1 if many else 0  # what reading on added leaves room for close runners-up
     for cand in ranked[1:]:
         if len(chosen.items) >= max(limit, 1) + read or cand.score < best.score - config.margin:

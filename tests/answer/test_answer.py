@@ -911,3 +911,21 @@ def test_citation_type_is_plain_data():
     assert c.span == (0, 3) and contains_evidence(
         Answer("q", "句子。[1]", False, [c], [], "extractive", None, 1.0), ["句子"]
     )
+
+
+def test_a_why_answer_reads_a_second_passage_of_its_article(bigram_embedder):
+    from rag.answer import extractive_answer
+    from rag.types import Hit
+
+    first = "当年一台机器人远比工人贵，巨石集团坚持机器换人，是因为机器人更稳定。\n"
+    second = "巨石集团坚持机器换人，产品质量更稳定，也降低了工人的安全风险。\n"
+    third = "巨石集团的玻璃纤维产品远销海外，员工人数有数千人。\n"
+    doc = Document(title="机器换人", text=first + second + third, kind="article")
+    index, _ = _hand_index([doc], [[first, second, third]])
+    hits = [Hit(rank, 1.0 / rank, chunk, doc) for rank, chunk in enumerate(index.chunks, 1)]
+    question = "巨石集团为什么坚持机器换人？"
+    answer = extractive_answer(question, hits, AnswerContext(bigram_embedder, index), AnswerSettings(threshold=0.0))
+    assert "机器人更稳定" in answer.text and "降低了工人的安全风险" in answer.text, answer.text
+    assert "远销海外" not in answer.text, answer.text
+    assert {c.n for c in answer.citations} == {1, 2}
+    assert_well_cited(answer)

@@ -1,5 +1,6 @@
-"""A chat model answers the questions in its languages only; the others get the extractive answer, and the
-automatic answerer never starts the local model for a Chinese question."""
+"""Which answerer answers: a chat model answers the questions in its languages only (the others get the extractive
+answer), the automatic answerer never starts the local model for a Chinese question, and a model that finds nothing
+in the sentences chosen for it leaves the extractive answer standing."""
 
 from __future__ import annotations
 
@@ -84,3 +85,22 @@ def test_the_automatic_answerer_starts_the_local_model_for_english_questions_onl
 def test_the_default_answerer_is_automatic(monkeypatch):
     monkeypatch.delenv("RAG_ANSWERER", raising=False)
     assert Settings.from_env().answerer == "auto"
+
+
+class _NotFound:
+    """A small model that reads the chosen sentences and says the magazine does not answer."""
+
+    label = "llm:shy"
+    context = "evidence"
+    languages = ("zh", "en")
+
+    def stream(self, messages, grammar=None):
+        yield "The magazine does not say."
+
+
+def test_a_model_that_finds_nothing_in_the_chosen_sentences_leaves_the_extractive_answer(engine):
+    question = "Who is the chairman of ZWSOFT (中望软件)?"
+    answer = engine.answerer.answer(question, llm=_NotFound())
+    assert not answer.abstained and answer.answerer == "extractive" and answer.citations
+    assert "found no answer in the sentences it read" in answer.notice
+    assert answer.text == engine.answerer.answer(question).text
