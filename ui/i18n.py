@@ -280,6 +280,17 @@ _LIBRARY: list[tuple[re.Pattern[str], str, str]] = [
         "The local language model could not start; delete the model file under $RAG_HOME/models and try again.",
     ),
     (
+        re.compile(r"^the local language model could not be written to (.*?) \((.*)\)", re.I),
+        "本地语言模型无法写入 {0}（{1}）；请在那里腾出约 1.2 GB 空间，或把 RAG_HOME 设为其他文件夹。",
+        "The local language model could not be written to {0} ({1}); free about 1.2 GB there or set RAG_HOME to "
+        "another folder.",
+    ),
+    (
+        re.compile(r"^the language model found no answer in the sentences it read", re.I),
+        "语言模型在为它挑选的句子中没有找到答案，以下是摘录原文的回答。",
+        "The language model found no answer in the sentences it read; this is the extractive answer.",
+    ),
+    (
         re.compile(r"^no sentence of the language model's answer was backed", re.I),
         "语言模型的回答没有一句能被段落支持，以下是摘录原文的回答。",
         "No sentence of the language model's answer was backed by a passage; this is the extractive answer.",

@@ -15,6 +15,7 @@ from rag.answer.chat import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_MODE
 from rag.errors import RagError, describe
 from rag.llm import model_installed
 from rag.retrieval import MODES
+from rag.text import language_of
 from ui.i18n import LANG_NAMES, LANGS, ensure_lang, library_text, switched, t
 
 AUTO = "auto"
@@ -153,8 +154,14 @@ def _started(engine: Engine, answerer: str, question: str | None = None) -> tupl
 
 def question_model(engine: Engine, opts: ChatOptions, question: str) -> tuple[LLMConfig | None, str | None]:
     """The chat model for `question` and the error text when it could not start: with the automatic answerer, the
-    local model for an English question (started on the first one), none for a Chinese one."""
-    return _started(engine, AUTO, question) if opts.auto else (opts.llm, None)
+    local model for an English question (started on the first one; after a failure, not tried again in this
+    session), none for a Chinese one."""
+    if not opts.auto or language_of(question) != "en" or st.session_state.get("auto_model_failed"):
+        return opts.llm, None
+    llm, error = _started(engine, AUTO, question)
+    if error:
+        st.session_state["auto_model_failed"] = True
+    return llm, error
 
 
 def options(engine: Engine) -> ChatOptions:

@@ -43,7 +43,8 @@ SECOND_RANK = 3  # ... and both passages are among the top three
 
 def _add_second_passage(chosen: _Chosen, analysis: Analysis, best: ScoredSentence) -> None:
     """The best sentence of another top passage of the best sentence's article, with its paragraph: the points of
-    a how/why answer are often spread over a section that retrieval returns as two or three passages."""
+    an answer to a question asking for several things that is not a list question (how, why, what effects) are
+    often spread over a section that retrieval returns as two or three passages."""
     if best.n > SECOND_RANK:
         return
     for cand in analysis.ranked[1:]:
@@ -64,14 +65,15 @@ def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTIN
 
     The best sentence also brings its neighbours when it needs them: the sentence before it when that one ends
     with a colon (the speaker of a quotation), the sentences after it when it announces a list, and for a question
-    asking for several things (`QuestionInfo.reads_on`) the rest of its paragraph (see `_add_neighbours`); a how or
-    why question also reads the best paragraph of another top passage of the same article (`_add_second_passage`).
+    asking for several things (`QuestionInfo.reads_on`) the rest of its paragraph (see `_add_neighbours`); such a
+    question that is not a list question (how, why) also reads the best paragraph of another of the top three
+    passages of its article, even one ranked above the best sentence's (`_add_second_passage`).
 
     A sentence of another passage joins only when the best one comes from the top-ranked passage (or the question
     asks for several facts): the top passage can be on topic without answering, so a close runner-up elsewhere
     may hold the answer. A best sentence from a lower-ranked passage has already won against the top passage's
-    rank and context credit, and the answer stays in its passage (on the development questions such runners-up
-    held the evidence once in nine).
+    rank and context credit, and close runners-up stay in its passage (on the development questions such
+    runners-up held the evidence once in nine).
     """
     ranked = analysis.ranked
     if not ranked:

@@ -78,6 +78,11 @@ def _removed_notice(removed: list[tuple[int, str]]) -> str:
     return "removed citation markers that the sources do not back: " + ", ".join(parts)
 
 
+def speaking(llm: ChatModel | None, question: str) -> ChatModel | None:
+    """`llm` when it answers questions in the language of `question` (`ChatModel.languages`), else None."""
+    return llm if llm is not None and language_of(question) in llm.languages else None
+
+
 @dataclass(frozen=True)
 class _Reply:
     """What a chat model wrote, who wrote it, and the numbered sentences it read (None: it read whole passages)."""
@@ -120,7 +125,7 @@ class Answerer:
         """
         cleaned = check_query(question, k, mode, self.retriever.limits)
         hits = self.retriever.search(cleaned, k=max(k, 1), mode=mode, where=where, timer=timer)
-        return self.stream_hits(cleaned, hits, llm, where.exclude_chunks if where else ())
+        return self.stream_hits(cleaned, hits, speaking(llm, cleaned), where.exclude_chunks if where else ())
 
     def answer(
         self,
@@ -164,6 +169,7 @@ class Answerer:
             said = previous.said
         query = check_query(query, k, mode, self.retriever.limits)
         hits = self.retriever.search(query, k=max(k, 1), mode=mode, where=where)
+        llm = speaking(llm, cleaned)  # the question as typed says its language, not the titles folded into it
         return cleaned, query, self.stream_hits(query, hits, llm, where.exclude_chunks if where else (), said)
 
     def stream_hits(
@@ -175,14 +181,13 @@ class Answerer:
         said: Collection[str] = (),
     ) -> Iterator[str | Answer]:
         """The answer to `question` from already-retrieved `hits`, streamed as by `stream` (never citing a passage
-        in `exclude` in a list, never quoting a sentence in `said` again: passages overlap)."""
+        in `exclude` in a list, never quoting a sentence in `said` again: passages overlap). `llm`, when given,
+        answers whatever the language: `stream` and `converse` pass it through `speaking` first."""
         translated = self.retriever.lexical_query(question) if QuestionInfo.parse(question).english else None
         analysis = analyse(question, hits, self.context, self.settings, translated)
         if said:
             analysis.ranked = [c for c in analysis.ranked if not any(near_duplicate(c.text, q) for q in said)]
         extractive = extractive_answer(question, hits, self.context, self.settings, analysis, exclude)
-        if llm is not None and language_of(question) not in llm.languages:
-            llm = None  # the model answers questions in other languages only (`ChatModel.languages`)
         if llm is None or extractive.abstained:
             extractive = self._attributed(extractive)
             if llm is not None:  # weak evidence: the model is not asked, but the answer says who would have answered

@@ -8,15 +8,20 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.config import Settings
 from rag.errors import EXIT_OK, ConfigError, LocalModelError, RagError, UsageError, describe
 from rag.evaluation import development_set
 from rag.ingest import bundled_corpus
 from rag.retrieval import SearchFilter, check_query
-from rag.text import format_table
+from rag.text import format_table, is_english
 
 from .output import progress_lines, say, shown
+
+if TYPE_CHECKING:
+    from rag.answer import LLMConfig
+    from rag.engine import Engine
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -140,7 +145,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _chat_model(engine, question: str | None = None):
+def _chat_model(engine: Engine, question: str | None = None) -> LLMConfig | None:
     """The chosen chat model; when "auto" chose the local model and it cannot start, a note and quotes instead."""
     try:
         return engine.chat_model(_model_progress(), question)
@@ -196,7 +201,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     total = evaluation_steps(questions, modes, args.answers)
     answerer = None
     if args.answers:  # the local model (when chosen) starts before the clock; quotes when it cannot
-        answerer = settings.answerer if _chat_model(engine) is not None else "extractive"
+        if settings.answerer == "auto" and not any(is_english(q.question) for q in questions):
+            answerer = "extractive"  # the automatic answerer would not ask the model anything
+        else:
+            answerer = settings.answerer if _chat_model(engine) is not None else "extractive"
     with tqdm(total=total, desc="evaluating", unit="q", file=sys.stderr, disable=args.quiet) as bar:
         try:
             report = run_evaluation(engine, dataset, questions, modes, answers=answerer, tick=bar.update)

@@ -71,6 +71,17 @@ def materialise_model(
     if target.is_file() and target.stat().st_size == size:
         return target
     parts = part_paths() if parts is None else parts
+    try:
+        return _join(parts, target, expected, progress)
+    except OSError as exc:  # a full disk or a read-only home: the model cannot be written, nothing is left behind
+        raise LocalModelError(
+            f"the local language model could not be written to {target.parent} ({exc.strerror or exc}); "
+            "free about 1.2 GB there or set RAG_HOME to another folder"
+        ) from None
+
+
+def _join(parts: list[Path], target: Path, expected: tuple[int, str], progress: CopyProgress | None) -> Path:
+    size, digest = expected
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     hasher = hashlib.sha256()

@@ -50,7 +50,7 @@ _EN_COUNT = re.compile(
     re.IGNORECASE,
 )
 _EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 _CANONICAL_MEASURE = {"个方面": "方面", "个阶段": "阶段", "个维度": "维度", "条途径": "途径", "大类": "类"}
 
 

@@ -104,3 +104,16 @@ def test_a_model_that_finds_nothing_in_the_chosen_sentences_leaves_the_extractiv
     assert not answer.abstained and answer.answerer == "extractive" and answer.citations
     assert "found no answer in the sentences it read" in answer.notice
     assert answer.text == engine.answerer.answer(question).text
+
+
+def test_an_english_follow_up_is_routed_by_its_own_language_not_the_titles_folded_into_it(engine):
+    from rag.answer import Turn
+
+    previous = Turn("Who is the chairman of ZWSOFT (中望软件)?", titles=("中望龙腾：工业软件出海",), cited=("x",))
+    model = _Echo(("en",))
+    cleaned, query, stream = engine.answerer.converse("What else did he say?", previous, llm=model)
+    *_, answer = list(stream)
+    assert "《中望龙腾：工业软件出海》" in query and model.calls == 1 and answer.answerer == "llm:echo"
+    _, _, stream = engine.answerer.converse("他还说了什么？", previous, llm=model)
+    *_, answer = list(stream)
+    assert model.calls == 1 and answer.answerer == "extractive"

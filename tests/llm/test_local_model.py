@@ -68,3 +68,10 @@ def test_a_truncated_model_on_disk_is_rewritten(tmp_path):
     target.parent.mkdir(parents=True)
     target.write_bytes(WHOLE[:100])  # an earlier copy cut short (e.g. disk full before the checks existed)
     assert materialise_model(home, None, _parts(tmp_path, BLOBS), expected=EXPECTED).read_bytes() == WHOLE
+
+
+def test_a_home_that_cannot_hold_the_model_is_one_sentence(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(LocalModelError, match="could not be written") as err:
+        materialise_model(tmp_path / "a-file" / "home", None, _parts(tmp_path, BLOBS), expected=EXPECTED)
+    assert "\n" not in str(err.value) and "RAG_HOME" in str(err.value)

@@ -81,3 +81,7 @@ def test_a_count_question_prefers_the_passage_that_counts():
 )
 def test_the_count_a_question_names(question, count):
     assert named_count(question) == count
+
+
+def test_ten_is_a_count_a_question_names():
+    assert named_count("有哪十大趋势？") == 10

@@ -10,6 +10,7 @@ import streamlit as st
 from rag import Answer, QueryError
 from rag.answer import Conversation, ConversationStore, example_questions, title_of
 from rag.evaluation import evaluation_lines, export_jsonl, feedback_path, read_feedback
+from rag.retrieval import check_query
 from ui import engine as shared
 from ui import sidebar
 from ui.chat_view import ChatTurn, conversation_of, render_turn
@@ -93,6 +94,7 @@ def answer(prompt: str) -> ChatTurn:
     note, live = st.empty(), st.empty()
     answered = [done for done in turns if done.answer is not None]
     previous = answered[-1].as_context() if answered else None
+    check_query(prompt, opts.k, opts.mode, settings.limits)  # unusable input never starts the local model
     llm, problem = sidebar.question_model(engine, opts, prompt)
     if problem:
         st.warning(md(t("chat.llm_fallback", error=problem)))
