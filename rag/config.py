@@ -59,7 +59,8 @@ def _milvus_from_env(base: Settings) -> dict:
 
 #: `Settings.answerer` values: "auto" lets the local model answer English questions when it is installed and
 #: quotes for the rest (README, Generative answers); "extractive" always quotes; "local" uses the model for all.
-ANSWERERS = ("auto", "extractive", "local")
+AUTO, EXTRACTIVE, LOCAL = "auto", "extractive", "local"
+ANSWERERS = (AUTO, EXTRACTIVE, LOCAL)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class Settings:
     answer: AnswerSettings = DEFAULT_SETTINGS
     limits: Limits = field(default_factory=Limits)
     # "auto", "extractive" (instant quotes) or "local" (the local chat model composes from chosen sentences)
-    answerer: str = "auto"
+    answerer: str = AUTO
 
     @property
     def index_path(self) -> Path:

@@ -20,7 +20,7 @@ from rag.llm import MODEL_LABEL, CopyProgress, LocalModelServer, materialise_mod
 from rag.retrieval import Retriever
 from rag.text import language_of
 
-from .config import Settings
+from .config import ANSWERERS, AUTO, LOCAL, Settings
 
 
 def load_embedder(settings: Settings) -> Embedder:
@@ -60,9 +60,11 @@ class Engine:
         for "local"; for "auto", the local model answering English questions only, when it is installed (None
         when it is not, or when `question` is given and is not English: the model is then not started at all)."""
         answerer = answerer or self.settings.answerer
-        if answerer == "local":
+        if answerer not in ANSWERERS:
+            raise ValueError(f"unknown answerer {answerer!r}: use one of {', '.join(ANSWERERS)}")
+        if answerer == LOCAL:
             return self.local_model(progress)
-        if answerer != "auto" or not model_installed() or (question is not None and language_of(question) != "en"):
+        if answerer != AUTO or not model_installed() or (question is not None and language_of(question) != "en"):
             return None
         return replace(self.local_model(progress), languages=("en",))
 

@@ -12,15 +12,13 @@ import streamlit as st
 from rag import Engine, LLMConfig, SearchFilter, Settings
 from rag.answer import timeouts_from_env
 from rag.answer.chat import DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL
+from rag.config import AUTO, EXTRACTIVE, LOCAL
 from rag.errors import RagError, describe
 from rag.llm import model_installed
 from rag.retrieval import MODES
 from rag.text import language_of
 from ui.i18n import LANG_NAMES, LANGS, ensure_lang, library_text, switched, t
 
-AUTO = "auto"
-EXTRACTIVE = "extractive"
-LOCAL = "local"
 ENDPOINT = "endpoint"
 MAX_K_IN_UI = 20
 # the Ask page's controls: kept in the session while another page (where they are not drawn) is open

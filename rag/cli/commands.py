@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.config import Settings
+from rag.config import AUTO, EXTRACTIVE, Settings
 from rag.errors import EXIT_OK, ConfigError, LocalModelError, RagError, UsageError, describe
 from rag.evaluation import development_set
 from rag.ingest import bundled_corpus
@@ -150,7 +150,7 @@ def _chat_model(engine: Engine, question: str | None = None) -> LLMConfig | None
     try:
         return engine.chat_model(_model_progress(), question)
     except LocalModelError as exc:
-        if engine.settings.answerer != "auto":
+        if engine.settings.answerer != AUTO:
             raise
         say(shown(f"rag: note: {describe(exc)[0]} Answering with quotes from the magazine instead."))
         return None
@@ -201,10 +201,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     total = evaluation_steps(questions, modes, args.answers)
     answerer = None
     if args.answers:  # the local model (when chosen) starts before the clock; quotes when it cannot
-        if settings.answerer == "auto" and not any(is_english(q.question) for q in questions):
-            answerer = "extractive"  # the automatic answerer would not ask the model anything
+        if settings.answerer == AUTO and not any(is_english(q.question) for q in questions):
+            answerer = EXTRACTIVE  # the automatic answerer would not ask the model anything
         else:
-            answerer = settings.answerer if _chat_model(engine) is not None else "extractive"
+            answerer = settings.answerer if _chat_model(engine) is not None else EXTRACTIVE
     with tqdm(total=total, desc="evaluating", unit="q", file=sys.stderr, disable=args.quiet) as bar:
         try:
             report = run_evaluation(engine, dataset, questions, modes, answers=answerer, tick=bar.update)

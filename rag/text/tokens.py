@@ -23,7 +23,7 @@ _COUNT = re.compile(
     rf"(?<![第.\d一二三四五六七八九十百千万两几午晚早])(?P<number>{_NUMBER})(?:多|余)?(?P<measure>{_MEASURE})"
 )
 # In a question, "哪三个" and "哪四大挑战" name a count too (in a passage 个 and 大 are too often something else).
-_NAMED = re.compile(rf"(?<![第.\d])(?P<number>{_NUMBER})(?:{_MEASURE}|个|大)")
+_NAMED = re.compile(rf"(?<![第.\d午晚早])(?P<number>{_NUMBER})(?:{_MEASURE}|个|大)")
 #: English counted nouns and the Chinese measure words a passage counts them with ("four kinds" → 四类, 四种).
 _EN_MEASURES = {
     "kind": ("类", "种"),

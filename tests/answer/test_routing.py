@@ -117,3 +117,8 @@ def test_an_english_follow_up_is_routed_by_its_own_language_not_the_titles_folde
     _, _, stream = engine.answerer.converse("他还说了什么？", previous, llm=model)
     *_, answer = list(stream)
     assert model.calls == 1 and answer.answerer == "extractive"
+
+
+def test_an_unknown_answerer_name_is_an_error_not_silently_quotes(engine):
+    with pytest.raises(ValueError, match="unknown answerer 'True'"):
+        engine.chat_model(answerer="True")

@@ -85,3 +85,7 @@ def test_the_count_a_question_names(question, count):
 
 def test_ten_is_a_count_a_question_names():
     assert named_count("有哪十大趋势？") == 10
+
+
+def test_a_clock_time_is_not_a_count_a_question_names():
+    assert named_count("下午3点开始的论坛有哪些议题？") is None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from rag.config import EXTRACTIVE
 from rag.evaluation import MODES as EVAL_MODES
 from rag.evaluation import (
     answer_rows,
@@ -87,7 +88,7 @@ if st.button(t("ev.run"), type="primary", disabled=not modes or (source == UPLOA
             done[0] += 1
             bar.progress(min(done[0] / total, 1.0), text=t("ev.step", done=done[0], total=total))
 
-        report = run_evaluation(engine, path, questions, modes, "extractive" if answers else None, tick)
+        report = run_evaluation(engine, path, questions, modes, EXTRACTIVE if answers else None, tick)
         bar.empty()
         chart = Path(tempfile.mkdtemp(prefix="chart-")) / "chart.png"
         st.session_state["eval_report"] = report
