@@ -10,19 +10,19 @@ import re
 from collections.abc import Collection, Sequence
 
 from rag.index import ChunkStore
-from rag.text import CLOSERS, SENTENCE_PUNCT, display_sentence, near_duplicate, passage_sentences, squash, strip_speaker
+from rag.text import SENTENCE_PUNCT, display_sentence, near_duplicate, passage_sentences, squash, strip_speaker
 from rag.types import Hit
 
 from .context import AnswerContext
 from .lists import ListAnswer, choose_group, list_answer
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
+from .structure import is_heading
 
 _COUNT_LEAD = re.compile(
     r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
 )
 _LEAD = re.compile(r"(?:如下|以下|下列|几个方面|几点|诸多)[^。！？]{0,8}[。：:]?$")
-HEADING_CHARS = 30  # a line this short without closing punctuation is a heading
 PARAGRAPH_CHARS = 320  # a question asking for several things reads on through the best sentence's paragraph
 PARAGRAPH_SENTENCES = 6  # ... adding at most this many sentences (clauses cut at ；count one each)
 
@@ -31,9 +31,11 @@ def _introduces(sentence: str, kinds: frozenset[str]) -> bool:
     """A sentence that announces what follows: "……如下：", "……归纳为4类。" (for list questions), or a heading
     (a short line without closing punctuation: its section is the answer, not its title)."""
     t = sentence.rstrip()
-    heading = 0 < len(t) <= HEADING_CHARS and "\n" not in t and t[-1] not in SENTENCE_PUNCT + CLOSERS + "，,、"
     return (
-        heading or t.endswith((":", "：")) or bool(_LEAD.search(t)) or ("list" in kinds and bool(_COUNT_LEAD.search(t)))
+        is_heading(t)
+        or t.endswith((":", "："))
+        or bool(_LEAD.search(t))
+        or ("list" in kinds and bool(_COUNT_LEAD.search(t)))
     )
 
 

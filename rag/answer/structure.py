@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text import SENTENCE_PUNCT, split_sentences
+from rag.text import CLOSERS, SENTENCE_PUNCT, split_sentences
 
 _NUMERALS = "一二三四五六七八九十"
 _SPEAKER = re.compile(r"^\s*[\u4e00-\u9fff]{2,4}[:：]\s*")
@@ -34,6 +34,7 @@ _MAX_GAP = 1500  # characters between two items of one enumeration
 _NAMED_ORDINAL = re.compile(rf"^([\u4e00-\u9fff]{{2,3}}?)([{_NUMERALS}])[：:]")
 _MAX_GAP_VIEWPOINTS = 600  # ... of parallel viewpoints, which also occur one at a time
 MAX_HEADING_CHARS = 30
+_NOT_HEADING_END = SENTENCE_PUNCT + CLOSERS + "，,、：:"
 MAX_SIBLINGS = 6
 
 
@@ -138,14 +139,16 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _is_heading(line: str) -> bool:
-    return len(line) <= MAX_HEADING_CHARS and line[-1] not in SENTENCE_PUNCT + "，,：:”」』）)"
+def is_heading(line: str) -> bool:
+    """A heading: one short line that ends no sentence or clause (no closing punctuation, comma or colon)."""
+    line = line.rstrip()
+    return 0 < len(line) <= MAX_HEADING_CHARS and "\n" not in line and line[-1] not in _NOT_HEADING_END
 
 
 def heading_lists(text: str) -> list[Group]:
     """Runs of three or more sibling headings (a shared two-character ending or opening) in a document text."""
     lines = _lines(text)
-    headings = [(i, s, e) for i, (s, e) in enumerate(lines) if _is_heading(text[s:e])]
+    headings = [(i, s, e) for i, (s, e) in enumerate(lines) if is_heading(text[s:e])]
     groups: list[Group] = []
     used: set[int] = set()
     for k in range(len(headings)):
@@ -181,7 +184,7 @@ def heading_before(text: str, position: int) -> str:
     """The last heading line (short, no closing punctuation) that starts before `position` in `text`, or ""."""
     found = ""
     for s, e in _lines(text[:position]):
-        if _is_heading(text[s:e]):
+        if is_heading(text[s:e]):
             found = text[s:e]
     return found
 
