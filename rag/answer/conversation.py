@@ -3,7 +3,8 @@
 Pure functions with no Streamlit or index dependency (the chat page uses them; a CLI chat mode could too).
 
 A question such as "他还提到了什么？" or "what about Vietnam?" names nothing to search for; the turn before it
-does. `fold_follow_up` detects such questions (pronouns, "还/另外/呢", "what about …", very short questions) and
+does. `fold_follow_up` detects such questions (a pronoun whose antecedent is not in the question itself — 他 at
+its start, "he" before any name it gives —, "还/另外/呢", "what about …", very short questions) and
 returns the previous turn's search text with the titles it cited, followed by the new question. A question that
 stands on its own is returned unchanged.
 """
@@ -19,21 +20,33 @@ from rag.text import count_cjk, has_cjk
 #: At most this many characters of the previous turn are carried into the next search.
 MAX_CONTEXT_CHARS = 300
 
-_ZH_FOLLOW = re.compile(
+_ZH_CONTINUES = re.compile(
     r"^(?:那|那么|还有|另外|此外|以及|然后|接着|再|并且|而且|同时)"  # opens by continuing
-    r"|他|她|它|其(?!他|它|中国|实)|该(?:文|公司|企业|作者|人|书|机构|项目|技术|报告|文章)|此人|这(?:个|位|些|篇|家|种|项|里|样|方面|一点)"
-    r"|那(?:个|位|些|篇|家|种|项|里|样)|上述|前面|刚才|上文|文中|这篇|还(?:有|提到|说|讲|谈|认为|介绍|指出)|呢[？?]?\s*$"
+    r"|还(?:有|提到|说|讲|谈|认为|介绍|指出)|呢[？?]?\s*$"
 )
+_ZH_REFERS = re.compile(
+    r"他|她|它|其(?!他|它|中国|实)|该(?:文|公司|企业|作者|人|书|机构|项目|技术|报告|文章)|此人|这(?:个|位|些|篇|家|种|项|里|样|方面|一点)"
+    r"|那(?:个|位|些|篇|家|种|项|里|样)|上述|(?<!目)前面|刚才|上文|文中|这篇"
+)
+#: A reference word after this many characters of the question's own words has its antecedent in the question
+#: (《……》这篇文章, 张毓强回忆有人替他算账, ……？它和国家安全有什么关系？).
+OWN_ANTECEDENT_CHARS = 4
 _ZH_STANDALONE = re.compile(r"这一期|本期|本刊|其他|其它|其中")
 _EN_STANDALONE = re.compile(r"\b(?:this|that|the) (?:issue|magazine|edition)\b", re.IGNORECASE)
 #: A follow-up longer than this (Chinese characters + Latin words) names its own topic: only the titles are added.
 OWN_TOPIC_WORDS = 8
-_EN_FOLLOW = re.compile(
+_EN_CONTINUES = re.compile(
     r"^\s*(?:and|also|what about|how about|what else|anything else|tell me more|more on|and what|same for|then)\b"
-    r"|\b(?:he|she|it|they|him|her|them|his|its|their|this|that|these|those|the author|the article|"
-    r"the company|above|previous|earlier|else|too)\b",
+    r"|\b(?:what|who|where|anything|something) else\b",
     re.IGNORECASE,
 )
+#: A pronoun after a name the question gives (Why does Kunlun Tech build its own …?) refers to that name.
+_EN_PRONOUN = re.compile(r"\b(?:he|she|it|they|him|her|them|his|its|their)\b", re.IGNORECASE)
+#: Words that point back only in a short question ("Who is the author?", "Why did this happen?").
+_EN_POINTS = re.compile(
+    r"\b(?:this|that|these|those|the author|the article|the company|above|previous|earlier|too)\b", re.IGNORECASE
+)
+_EN_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][A-Za-z0-9&-]*")
 
 
 _MORE = re.compile(
@@ -69,15 +82,23 @@ def _words(question: str) -> int:
 
 
 def is_follow_up(question: str) -> bool:
-    """True when `question` leans on the previous turn (pronoun, continuation word, or too short to stand alone)."""
+    """True when `question` leans on the previous turn (a pronoun it gives no antecedent for, a continuation word,
+    or too short to stand alone)."""
     text = question.strip()
     if not text:
         return False
     if has_cjk(text):
-        if _ZH_FOLLOW.search(_ZH_STANDALONE.sub("", text)):
-            return True
-        return _words(text) <= 4
-    return bool(_EN_FOLLOW.search(_EN_STANDALONE.sub("", text))) or _words(text) <= 3
+        text = _ZH_STANDALONE.sub("", text)
+        refers = _ZH_REFERS.search(text)
+        near_start = refers is not None and count_cjk(text[: refers.start()]) < OWN_ANTECEDENT_CHARS
+        return bool(_ZH_CONTINUES.search(text)) or near_start or _words(text) <= 4
+    text = _EN_STANDALONE.sub("", text)
+    if _EN_CONTINUES.search(text) or _words(text) <= 3:
+        return True
+    pronoun, name = _EN_PRONOUN.search(text), _EN_NAME.search(text)
+    if pronoun is not None and (name is None or pronoun.start() < name.start()):
+        return True
+    return _EN_POINTS.search(text) is not None and _words(text) <= OWN_TOPIC_WORDS
 
 
 def fold_follow_up(question: str, previous: Turn | None, max_chars: int = 2000) -> str:

@@ -98,6 +98,15 @@ def test_save_upload_stays_in_folder(tmp_path):
         ("这一期杂志的定价是多少钱？", False),
         ("What is the price of this issue?", False),
         ("Which countries does the industrial transfer article compare China with?", False),
+        # a reference whose antecedent is in the question itself
+        ("Why does Kunlun Tech build its own foundation model?", False),
+        ("Why does Kunlun Tech insist on building its own model rather than someone else's?", False),
+        ("What did he say about Vietnam?", True),
+        ("Why did this happen?", True),
+        ("简欣认为释放数据要素价值目前面临哪些困境？", False),
+        ("《发展智能计算的道路选择》这篇文章是根据什么讲稿整理的？", False),
+        ("中望软件为什么要参加汉诺威工业博览会？对它有什么好处？", False),
+        ("这篇文章是谁写的？", True),
     ],
 )
 def test_is_follow_up(question, follow):
