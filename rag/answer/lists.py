@@ -131,7 +131,7 @@ def list_answer(doc: Document, group: Group, hits: Sequence[Hit], store: ChunkSt
     lines, citations, added = [], [], []
     spans = list(group.items)
     lead = group.lead
-    if group.kind == "enumeration" and lead and 0 <= group.items[0][0] - lead[1] <= LEAD_DISTANCE:
+    if group.kind != "headings" and lead and 0 <= group.items[0][0] - lead[1] <= LEAD_DISTANCE:
         spans.insert(0, lead)
     for position, (start, end) in enumerate(spans, 1 - (len(spans) - len(group.items))):
         chunk = _chunk_at(chunks, start, end)
@@ -152,6 +152,6 @@ def list_answer(doc: Document, group: Group, hits: Sequence[Hit], store: ChunkSt
         if position == 0:  # the lead: quoted whole, it says what the list is
             lines.append(f"{' '.join(strip_speaker(chunk.text[s:e], doc.authors).split())}[{source.n}]")
             continue
-        label = f"{position}. " if group.kind == "headings" else ""
+        label = f"{position}. " if group.kind != "enumeration" else ""
         lines.append(f"{label}{_short(strip_speaker(chunk.text[s:e], doc.authors))}[{source.n}]")
     return ListAnswer(lines, citations, added)

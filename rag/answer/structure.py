@@ -5,6 +5,9 @@ An enumeration is a run of sentences that open with consecutive ordinals of one 
 从人才维度来看，), each item a sentence of the document (a speaker label such as "苗圩：" may precede the ordinal).
 A heading list is a run of at least three heading lines (short, no closing punctuation) that share a
 two-character ending or opening, such as "……，筑牢技术创新之梁" / "……，筑牢产业协同之梁".
+A counted section is a heading or a sentence announcing a number of things ("大模型带来三个变革", "……包括如下五个
+方面。") followed by that many headings, each with its text, or by that many paragraphs and then a heading (or the
+end): the headings, or the paragraphs' first sentences, are its items.
 Each group keeps the sentence or heading that leads into it.
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text import CLOSERS, SENTENCE_PUNCT, split_sentences
+from rag.text import CLOSERS, SENTENCE_PUNCT, named_count, split_sentences
 
 _NUMERALS = "一二三四五六七八九十"
 _SPEAKER = re.compile(r"^\s*[\u4e00-\u9fff]{2,4}[:：]\s*")
@@ -44,7 +47,7 @@ class Group:
 
     items: tuple[tuple[int, int], ...]
     lead: tuple[int, int] | None
-    kind: str  # "enumeration" | "headings"
+    kind: str  # "enumeration" | "headings" | "counted"
 
     @property
     def start(self) -> int:
@@ -180,6 +183,52 @@ def _sibling_run(text: str, headings: list[tuple[int, int, int]], k: int) -> lis
     return opening if 3 <= len(opening) <= MAX_SIBLINGS else []
 
 
+MAX_COUNTED = 8  # a counted section announces at most this many items
+_ANNOUNCES = re.compile(r"(?:如下|以下|下列)[^。！？]{0,12}[。：:]$|[：:]$")
+
+
+def _counted_lead(text: str, span: tuple[int, int]) -> tuple[tuple[int, int], int] | None:
+    """(lead span, count) when the line `span` is a heading that names a count, or a paragraph whose last sentence
+    announces a count of things that follow ("……包括如下五个方面。")."""
+    line = text[slice(*span)]
+    if is_heading(line):
+        lead = span
+    else:
+        sentences = split_sentences(line)
+        if not sentences:
+            return None
+        s, e = sentences[-1]
+        if not _ANNOUNCES.search(line[s:e].rstrip()):
+            return None
+        lead = (span[0] + s, span[0] + e)
+    count = named_count(text[slice(*lead)])
+    return (lead, count) if count is not None and 2 <= count <= MAX_COUNTED else None
+
+
+def counted_sections(text: str) -> list[Group]:
+    """The counted sections of a document text (see the module docstring)."""
+    lines = _lines(text)
+    heads = [is_heading(text[s:e]) for s, e in lines]
+    groups: list[Group] = []
+    for i, span in enumerate(lines[:-1]):
+        found = _counted_lead(text, span)
+        if found is None:
+            continue
+        lead, count = found
+        if heads[i + 1]:  # that many headings, each followed by text
+            items = [j for j in range(i + 1, len(lines)) if heads[j]][:count]
+            texts = [not heads[j + 1] for j in items[:-1]]  # the last one's text may start with a broken line
+            if len(items) == count and all(texts) and items[-1] + 1 < len(lines):
+                groups.append(Group(tuple(lines[j] for j in items), lead, "counted"))
+            continue
+        paragraphs = lines[i + 1 : i + 1 + count]
+        ends = i + 1 + count == len(lines) or heads[i + 1 + count]
+        if len(paragraphs) == count and ends and not any(heads[i + 1 : i + 1 + count]):
+            firsts = [(s + a, s + b) for s, e in paragraphs for a, b in split_sentences(text[s:e])[:1]]
+            groups.append(Group(tuple(firsts), lead, "counted"))
+    return groups
+
+
 def heading_before(text: str, position: int) -> str:
     """The last heading line (short, no closing punctuation) that starts before `position` in `text`, or ""."""
     found = ""
@@ -190,5 +239,5 @@ def heading_before(text: str, position: int) -> str:
 
 
 def document_groups(text: str) -> list[Group]:
-    """Every enumeration and heading list of a document text, in document order."""
-    return sorted(enumerations(text) + heading_lists(text), key=lambda g: g.items[0][0])
+    """Every enumeration, heading list and counted section of a document text, in document order."""
+    return sorted(enumerations(text) + heading_lists(text) + counted_sections(text), key=lambda g: g.items[0][0])
