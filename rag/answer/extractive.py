@@ -133,6 +133,13 @@ def _paragraph_end(text: str, spans: Sequence[tuple[int, int]], i: int) -> int:
     return i
 
 
+def _paragraph_start(text: str, spans: Sequence[tuple[int, int]], i: int) -> int:
+    """Index in `spans` of the first sentence of the paragraph holding sentence `i`."""
+    while i > 0 and "\n" not in text[spans[i - 1][1] : spans[i][0]]:
+        i -= 1
+    return i
+
+
 def _clause_run_start(text: str, spans: Sequence[tuple[int, int]], i: int) -> int:
     """Index of the first clause of the run cut at ；that sentence `i` ends (itself when it continues none)."""
     while i > 0 and "\n" not in text[spans[i - 1][1] : spans[i][0]] and text[slice(*spans[i - 1])].endswith("；"):
@@ -189,6 +196,9 @@ def _add_neighbours(chosen: _Chosen, best: ScoredSentence, kinds: frozenset[str]
             *range(here + 1, _paragraph_end(text, spans, here) + 1),
         ]
         last = max(here, _take(chosen, spans, order, near, budget))
+        used = sum(len(c.text) for c in chosen.items[1:] if c.hit.chunk.id == best.hit.chunk.id)
+        before = range(_paragraph_start(text, spans, here), _clause_run_start(text, spans, here))
+        _take(chosen, spans, list(before)[::-1], near, budget - used)
     alone = many and len(chosen.items) == 1  # a paragraph of one sentence: a section's topic sentence, say
     if not (alone or _introduces(text[slice(*spans[last])], kinds)):
         if last == here and best.echo >= 0.75 and here + 1 < len(spans):  # it restates the question
