@@ -28,12 +28,13 @@ PARAGRAPH_SENTENCES = 6  # ... adding at most this many sentences (clauses cut a
 
 
 def _introduces(sentence: str, kinds: frozenset[str]) -> bool:
-    """A sentence that announces what follows: "……如下：", "……归纳为4类。" (for list questions), or a heading
-    (a short line without closing punctuation: its section is the answer, not its title)."""
+    """A sentence that announces what follows: "……如下：", "……归纳为4类。" (for list questions), a question (an
+    interviewer's: the answer follows), or a heading (a short line without closing punctuation: its section is the
+    answer, not its title)."""
     t = sentence.rstrip()
     return (
         is_heading(t)
-        or t.endswith((":", "："))
+        or t.endswith((":", "：", "？", "?"))  # a question in the text (an interviewer's) is answered after it
         or bool(_LEAD.search(t))
         or ("list" in kinds and bool(_COUNT_LEAD.search(t)))
     )
