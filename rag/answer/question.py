@@ -24,10 +24,29 @@ _Q_MANY = re.compile(
     r"哪些|哪几|有哪|哪[两二三四五六七八九十]|几[类条点种个项方大步]|[两二三四五六七八九十\d]+[类条点种项大步]|"
     r"方面|如何|怎样|怎么|为什么|为何|原因|措施|举措|路径|对策|建议|策略|途径|做法|分别|包括|"
     r"什么(?:效果|作用|影响|好处|意义|变化|成效|优势|启示|挑战|困难|问题)|"
-    r"\b(?:what (?:are|were)|how (?:does|do|did|can|could|should|would|will|is|are|was|were|to)|why|ways?|"
-    r"measures|steps|kinds|types|categories|aspects|reasons|recommendations|strategies|list)\b",
+    r"\b(?:what (?:are|were)|how(?! (?:many|much|long|far|old|large|big|fast|high|often)\b)|why|ways?|"
+    r"measures|steps|kinds|types|categories|aspects|reasons|recommendations|strategies|list|evidence|lessons?|"
+    r"what else|went wrong)\b|"
+    r"\bwhat (?:did|does|do|has|have|will|can|could)\b[^?]{0,60}?\b(?:gain|achieve|learn|bring|offer|include)",
     re.IGNORECASE,
 )
+#: "what three changes", "which pressures": a plural noun among the words after what/which, before the verb.
+_EN_WHICH = re.compile(r"\b(?:what|which)\b((?:\s+[A-Za-z-]+){1,4})", re.IGNORECASE)
+_EN_VERBS = frozenset(
+    "do does did is are was were has have had can could will would should might may must".split()
+)
+_EN_NOT_PLURAL = frozenset("its his this thus as us news less whereas always perhaps".split())
+
+
+def _asks_plural(question: str) -> bool:
+    for match in _EN_WHICH.finditer(question):
+        for word in match.group(1).lower().split():
+            if word in _EN_VERBS:
+                break
+            if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+                if word not in _EN_NOT_PLURAL:
+                    return True
+    return False
 _Q_NUMBER = re.compile(
     r"多少|(?<!哪)几(?![乎])|多[大高长久远重快]|比例|比重|占比|百分之|增长了?多|增速|第几|排名|排第|规模|"
     r"\bhow (?:many|much|long|far|old|large|big|fast|high)\b|\bwhat (?:percentage|proportion|share|fraction|"
@@ -99,8 +118,9 @@ class QuestionInfo:
 
     @property
     def many(self) -> bool:
-        """The question wants several things: a list, a how or a why (哪些, 如何, 为什么, 带来了什么效果, what are)."""
-        return bool(_Q_MANY.search(self.text))
+        """The question wants several things: a list, a how or a why (哪些, 如何, 为什么, 带来了什么效果, what are,
+        which pressures)."""
+        return bool(_Q_MANY.search(self.text)) or (self.english and _asks_plural(self.text))
 
     @property
     def reads_on(self) -> bool:
