@@ -30,23 +30,14 @@ _Q_MANY = re.compile(
     r"\bwhat (?:did|does|do|has|have|will|can|could)\b[^?]{0,60}?\b(?:gain|achieve|learn|bring|offer|include)",
     re.IGNORECASE,
 )
-#: "what three changes", "which pressures": a plural noun among the words after what/which, before the verb.
-_EN_WHICH = re.compile(r"\b(?:what|which)\b((?:\s+[A-Za-z-]+){1,4})", re.IGNORECASE)
-_EN_VERBS = frozenset(
-    "do does did is are was were has have had can could will would should might may must".split()
-)
+#: "what three changes have …", "which pressures on …": a plural noun among the words after what/which, followed by
+#: a verb, a preposition or the end ("which company makes the SU7" names one thing: "makes" is a verb).
+_EN_WHICH = re.compile(r"\b(?:what|which)\b((?:\s+[A-Za-z-]+){1,4})(\s+[A-Za-z]+|\W*$)?", re.IGNORECASE)
+_EN_VERBS = frozenset("do does did is are was were has have had can could will would should might may must".split())
+_EN_AFTER_PLURAL = _EN_VERBS | frozenset("of for in on from to at with about behind between among that".split())
 _EN_NOT_PLURAL = frozenset("its his this thus as us news less whereas always perhaps".split())
 
 
-def _asks_plural(question: str) -> bool:
-    for match in _EN_WHICH.finditer(question):
-        for word in match.group(1).lower().split():
-            if word in _EN_VERBS:
-                break
-            if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-                if word not in _EN_NOT_PLURAL:
-                    return True
-    return False
 _Q_NUMBER = re.compile(
     r"多少|(?<!哪)几(?![乎])|多[大高长久远重快]|比例|比重|占比|百分之|增长了?多|增速|第几|排名|排第|规模|"
     r"\bhow (?:many|much|long|far|old|large|big|fast|high)\b|\bwhat (?:percentage|proportion|share|fraction|"
@@ -103,6 +94,19 @@ _DEFINIENDUM = re.compile(
     r"[“\"「]([^”\"」]{1,12})[”\"」](?:是什么意思|指什么|是指什么|是什么|的意思)|"
     r"什么是([^？?，。]{1,12})|([^，。？?“”]{1,12})(?:是什么意思|指的是什么|指什么)"
 )
+
+
+def _asks_plural(question: str) -> bool:
+    """An English question that asks for several things by naming them in the plural (`_EN_WHICH`)."""
+    for match in _EN_WHICH.finditer(question):
+        words = match.group(1).lower().split() + [(match.group(2) or "").strip().lower()]
+        for word, after in zip(words, words[1:]):
+            if word in _EN_VERBS:
+                break
+            plural = len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+            if plural and word not in _EN_NOT_PLURAL and (after in _EN_AFTER_PLURAL or not after.isalpha()):
+                return True
+    return False
 
 
 @dataclass(frozen=True)

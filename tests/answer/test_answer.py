@@ -397,6 +397,33 @@ def test_a_paragraph_that_announces_a_list_brings_the_next_paragraph(bigram_embe
     assert_well_cited(answer)
 
 
+def test_a_summary_sentence_brings_the_paragraph_it_sums_up(bigram_embedder):
+    text = (
+        "近年来，传统供应链管理面临诸多挑战。生态方面，企业的供应链生态逐渐走向封闭；资源组织方面，核心企业主导资源分配权；"
+        "流程控制方面，封闭的管理体系阻碍了计划协同。可见，供应链如何重构资源组织方式、优化风险管理机制，都是亟须探索的问题。\n"
+        "下一节讨论别的事情。"
+    )
+    question = "从生态、资源组织和流程控制等角度看，传统供应链管理遇到了哪些挑战？"
+    answer = _one_passage_answer(question, "建立安全可控的企业供应链", text, bigram_embedder)
+    for point in ("走向封闭", "主导资源分配权", "阻碍了计划协同"):
+        assert point in answer.text, answer.text
+    assert "下一节" not in answer.text
+    assert_well_cited(answer)
+
+
+def test_an_interviewers_question_brings_the_answer_after_it(bigram_embedder):
+    text = (
+        "曾纯：网络大V认为私人购车补助政策是补助有钱人，实际上是劫贫济富。您如何评论这样的观点？\n"
+        "苗圩：这些言论当时影响不小，但是我们顶住了压力。欧洲一些国家的额度远远高过我国。这是发展的一个必经阶段。\n"
+        "曾纯：下一个问题是关于电池的。"
+    )
+    question = "苗圩如何评论私人购车补助政策是补助有钱人、劫贫济富的观点？"
+    answer = _one_passage_answer(question, "可能让中国电动车熄火的几道坎儿", text, bigram_embedder)
+    assert "必经阶段" in answer.text and "欧洲" in answer.text, answer.text
+    assert "电池" not in answer.text
+    assert_well_cited(answer)
+
+
 def test_the_speaker_line_before_a_quotation_comes_along(bigram_embedder):
     text = "中国企业联合会常务副会长朱宏任在一次公开演讲中提到：\n“今天的数字化转型更像是一片未知的无人区。”"
     question = "把数字化转型形容为“一片充满未知的无人区”的是谁？"

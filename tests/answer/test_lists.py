@@ -7,7 +7,7 @@ from fakes import ListStore
 
 from rag.answer import AnswerSettings, QuestionInfo
 from rag.answer.lists import choose_group, list_answer
-from rag.answer.structure import enumerations, heading_lists, ordinal_end
+from rag.answer.structure import counted_sections, enumerations, heading_lists, ordinal_end
 from rag.types import Chunk, Document, Hit
 
 SHI = (
@@ -57,6 +57,39 @@ def test_sibling_headings_form_a_list():
     assert text[group.lead[0] : group.lead[1]] == "应对策略"
 
 
+def test_a_heading_that_counts_its_paragraphs_is_a_list():
+    text = (
+        "大模型带来三个变革\n技术上的规模定律，即精度随规模提升。\n产业上算力需求爆炸式增长，英伟达市值飙升。\n"
+        "社会上冲击劳动力市场，财会等职业受影响。\n人工智能的安全风险\n正文。"
+    )
+    (group,) = counted_sections(text)
+    assert text[slice(*group.lead)] == "大模型带来三个变革"
+    assert [text[s:e][:3] for s, e in group.items] == ["技术上", "产业上", "社会上"]  # each paragraph's first sentence
+    assert text[slice(*group.items[0])] == "技术上的规模定律，即精度随规模提升。"
+
+
+def test_a_sentence_that_counts_the_headings_after_it_is_a_list():
+    text = (
+        "五大成功举措\n成功举措包括如下三个方面。\n明确的目标\n目标是量化衡量。\n经营管理策划先行\n团队全力参与。\n"
+        "持续的学习和优化\n企业需要不断学习。"
+    )
+    (group,) = counted_sections(text)
+    assert text[slice(*group.lead)] == "成功举措包括如下三个方面。"
+    assert [text[s:e] for s, e in group.items] == ["明确的目标", "经营管理策划先行", "持续的学习和优化"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "大模型带来三个变革\n第一段。\n第二段。\n人工智能的安全风险\n正文。",  # two paragraphs, not three
+        "大模型带来三个变革\n第一段。\n第二段。\n第三段。\n第四段。",  # the section goes on past three
+        "我们开了三个会议。\n第一段。\n第二段。\n第三段。",  # a sentence that does not announce what follows
+    ],
+)
+def test_no_counted_section_when_the_count_does_not_fit(text):
+    assert counted_sections(text) == []
+
+
 @pytest.mark.parametrize(
     "question, many",
     [
@@ -68,7 +101,13 @@ def test_sibling_headings_form_a_list():
         ("这家公司的总部在什么地方？", False),
         ("GPT-3有多少个参数？", False),
         ("How many parameters does GPT-3 have?", False),
-        ("Which company makes the SU7?", False),
+        ("Which company makes the SU7?", False),  # "makes" is a verb
+        ("According to Sun Ninghui, what three changes have large models brought?", True),
+        ("In which areas will Zeekr and 360 Group work together?", True),
+        ("What did Anta Group gain from its digital transformation?", True),
+        ("How, according to the essay, did Britain become a leading power?", True),
+        ("What business models for open source does Fang Han describe?", True),
+        ("What is the retail price of the SU7?", False),
     ],
 )
 def test_questions_that_want_several_things(question, many):
