@@ -236,7 +236,8 @@ ATTRIBUTES: tuple[AttributeKind, ...] = (
         "career",
         _rx(
             r"(?:加入|进入|担任|创办|创立).{0,16}(?:之前|以前|前)|此前在|之前在|以前在|曾在哪|曾经在哪|曾任|"
-            r"\bbefore (?:joining|founding)\b|\bpreviously\b|\bformerly\b|\bused to work\b"
+            r"\bbefore (?:(?:he|she|they|it) )?(?:join|found|start|set up|launch)|\bpreviously\b|\bformerly\b|"
+            r"\bused to work\b"
         ),
         _rx(r"曾|此前|之前|以前|先后|历任|早年|原任|前任|出身|起步|formerly|previously|former|earlier"),
         None,
@@ -310,12 +311,21 @@ _QUOTED_TITLE = re.compile(r"《[^》]*》|“[^”]*”")
 _NEAR = 20  # characters between the attribute word and its value (12–30 measured alike on the dev set)
 
 
+#: "营业收入和净利润分别是多少": several amounts, asked as amounts (not a list of things).
+_EACH_AMOUNT = re.compile(r"(?:分别|各自?)(?:是|为|有|达到?)?(?:多少|几)")
+
+
+def _lists(question: str, asks: frozenset[str]) -> bool:
+    """The question asks for a list of things, not for amounts ("分别是多少" asks for amounts)."""
+    return "list" in asks and not _EACH_AMOUNT.search(question)
+
+
 def _asked_kinds(question: str, asks: frozenset[str]) -> list[AttributeKind]:
     """The attribute kinds the question asks for (a quantity kind only when it asks for an amount); `asks` are
     the question's kinds (`QuestionInfo.kinds`)."""
     plain = _QUOTED_TITLE.sub(" ", question)
     # 有哪几类 / how many kinds: a count of kinds, not an amount
-    quantity = bool(_QUANTITY.search(plain)) and "list" not in asks and not asked_counts(plain)
+    quantity = bool(_QUANTITY.search(plain)) and not _lists(plain, asks) and not asked_counts(plain)
     return [kind for kind in ATTRIBUTES if kind.asked.search(plain) and (quantity or not kind.quantity)]
 
 
@@ -372,8 +382,9 @@ def _requirements(question: str, level: int) -> tuple[list[AttributeKind], list[
     if any(k.words is not None for k in kinds):  # 哪一年出生: the birth, not any year, must be given
         kinds = [k for k in kinds if k.words is not None or k.name not in _WHEN]
     asks_value = bool(asks & {"number", "date"} or kinds)  # "What was X's revenue in 2023?" pins 2023 too
-    pins = _pins(question) if level >= 2 and asks_value and "list" not in asks else []
-    if not kinds and "number" in asks and "list" not in asks:
+    listed = _lists(_QUOTED_TITLE.sub(" ", question), asks)
+    pins = _pins(question) if level >= 2 and asks_value and not listed else []
+    if not kinds and "number" in asks and not listed:
         kinds = [_ANY_NUMBER]
     return kinds, pins, _models(question) if level >= 4 else []
 

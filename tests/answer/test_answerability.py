@@ -65,6 +65,16 @@ from rag.retrieval import Retriever
             "混元大模型已接入。",
             "混元大模型的参数规模超过1000亿。",
         ),
+        (  # 分别是多少 asks for amounts, not for a list of things
+            "中国巨石2023年的营业收入和净利润分别是多少？",
+            "中国巨石是世界玻璃纤维领域领军企业，占全球玻纤产能的25%。",
+            "2023年，中国巨石营业收入为148亿元，净利润为30亿元。",
+        ),
+        (
+            "Where did Yan Shuicheng work before he joined Kunlun Tech?",
+            "2023年9月，AI界专家颜水成加入昆仑万维。",
+            "颜水成此前在新加坡Sea集团担任首席科学家。",
+        ),
     ],
 )
 def test_an_answer_without_the_asked_attribute_is_caught_and_one_with_it_kept(question, without, with_it):
