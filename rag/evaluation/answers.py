@@ -156,6 +156,17 @@ def _completeness(questions: Sequence[EvalQuestion], rows: Mapping[str, dict[str
     }
 
 
+def _factoids(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Evidence and citation precision over the answerable questions without key points (a fact, not a synthesis:
+    a synthesis answer quotes several passages, and a passage holding none of its key points lowers precision)."""
+    return {
+        "factoid_answer_contains_evidence": _share([r["correct"] for r in rows], len(rows)),
+        "factoid_citation_precision": _share(
+            [r["cited_with_evidence"] for r in rows], sum(r["citations"] for r in rows)
+        ),
+    }
+
+
 def _summary(
     questions: Sequence[EvalQuestion],
     rows: Mapping[str, dict[str, Any]],
@@ -180,6 +191,7 @@ def _summary(
         "false_abstain_answerable": _share([r["abstained"] for r in answerable], n_ans),
         "latency_median_s": statistics.median(seconds) if seconds else math.nan,
         "latency_p90_s": float(np.percentile(seconds, 90)) if seconds else math.nan,
+        **_factoids([rows[q.id] for q in questions if q.answerable and not q.key_points]),
         **_completeness(questions, rows),
         "thresholds": abstention_tradeoff(labelled, [rows[q.id]["confidence_raw"] for q in questions]),
     }
