@@ -19,6 +19,7 @@ from rag.text import ENGLISH_STOP_WORDS, chinese_counts, has_cjk
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z-]*|\d+(?:\.\d+)?%?")
 _GLOSS_SKIP = re.compile(r"surname|variant of|used in|see also|see |abbr\. for|CL:|old name|lit\.|Taiwan pr\.")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
 def stem(word: str) -> str:
@@ -79,27 +80,65 @@ class QueryTranslator:
         for name in names:
             if has_cjk(name) and 2 <= len(name) <= 4:
                 self.names[_pinyin_key(name)] = name
+        self._spelled: dict[str, list[str]] | None = None  # pinyin → vocabulary words, built on first use
+
+    def _spellings(self) -> dict[str, list[str]]:
+        """Pinyin → the indexed Chinese words of two to four characters spelled so (昆仑 ← kunlun)."""
+        if self._spelled is None:
+            spelled: dict[str, list[str]] = defaultdict(list)
+            for word in self.vocabulary:
+                if _CJK_WORD.fullmatch(word):
+                    spelled[_pinyin_key(word)].append(word)
+            self._spelled = dict(spelled)
+        return self._spelled
+
+    def _proper_names(self, tokens: list[str]) -> tuple[list[str], set[int]]:
+        """Chinese words for the names of `tokens` and the positions they cover: author names by pinyin ("Niu Qin",
+        "Niuqin"), and capitalised words no dictionary entry explains, spelled in pinyin as one indexed word
+        ("Kunlun" → 昆仑, "Anta" → 安踏, "Miao Wei" → 苗圩)."""
+        lowered = [t.lower() for t in tokens]
+        capital = [t[0].isupper() and t.lower() not in ENGLISH_STOP_WORDS for t in tokens]
+        terms: list[str] = []
+        covered: set[int] = set()
+        for i in range(len(lowered)):
+            for j in (i + 1, i + 2, i + 3):
+                if j > len(lowered):
+                    break
+                key = "".join(lowered[i:j])
+                # one capitalised word only when the dictionary has no indexed word for it ("Sun" is 太阳 too)
+                spelled = all(capital[i:j]) and (j > i + 1 or not self._glossed(tokens[i]))
+                if key in self.names:
+                    terms.append(self.names[key])
+                    covered.update(range(i, j))
+                elif spelled and len(found := self._spellings().get(key, [])) == 1:
+                    terms.append(found[0])
+                    covered.update(range(i, j))
+        return terms, covered
+
+    def _glossed(self, word: str) -> list[tuple[str, float]]:
+        """The indexed Chinese words whose dictionary glosses hold `word`, best first (at most `per_word`)."""
+        found = [
+            (c, w)
+            for c, w in gloss_index().get(stem(word), {}).items()
+            if c in self.vocabulary and w >= self.min_weight
+        ]
+        found.sort(key=lambda cw: (-cw[1], -len(cw[0])))
+        return found[: self.per_word]
 
     def translate(self, question: str) -> str:
         """Chinese terms for the content words of `question`, plus its numbers and Latin names as they are."""
         if has_cjk(question):
             return question
         tokens = _EN_WORD.findall(question)
-        terms: list[str] = []
-        lowered = [t.lower() for t in tokens]
-        for i in range(len(lowered)):  # pinyin names, written as one or two words: "Niu Qin", "Niuqin"
-            for j in (i + 1, i + 2, i + 3):
-                if j <= len(lowered) and (key := "".join(lowered[i:j])) in self.names:
-                    terms.append(self.names[key])
+        terms, covered = self._proper_names(tokens)
         scores: dict[str, float] = defaultdict(float)
-        index = gloss_index()
-        content = [stem(t) for t in tokens if t.lower() not in ENGLISH_STOP_WORDS and not t[0].isdigit()]
+        content = [
+            t
+            for i, t in enumerate(tokens)
+            if i not in covered and t.lower() not in ENGLISH_STOP_WORDS and not t[0].isdigit()
+        ]
         for word in content:
-            candidates = [
-                (c, w) for c, w in index.get(word, {}).items() if c in self.vocabulary and w >= self.min_weight
-            ]
-            candidates.sort(key=lambda cw: (-cw[1], -len(cw[0])))
-            for chinese, weight in candidates[: self.per_word]:
+            for chinese, weight in self._glossed(word):
                 scores[chinese] += weight
                 terms.append(chinese)
         # words that glosses share (e.g. "editor-in-chief") rank their headword first

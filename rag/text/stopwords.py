@@ -22,7 +22,8 @@ ENGLISH_STOP_WORDS = frozenset(
     issue say says said mention mentioned mentions describe described author authors there their they them he she
     his her we our you your i me my can could would should will shall may might must one ones than then so such
     into over under more most much many any some each other also not no yes if but per up out s use used using
-    between among after before during while give given name named list listed kind kinds type types""".split()
+    between among after before during while give given name named list listed kind kinds type types have has had
+    see""".split()
 )
 
 #: Question words that carry no topic but survive `STOP_WORDS` (dropped from a question's topic terms).

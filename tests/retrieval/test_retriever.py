@@ -122,6 +122,17 @@ def test_english_question_is_translated_for_bm25(real_retriever):
 
 
 @pytest.mark.slow
+def test_names_are_read_in_pinyin_and_not_translated_word_by_word(real_retriever):
+    # a company or person the dictionary does not know, spelled in pinyin as one indexed word
+    assert "昆仑" in real_retriever.lexical_query("Why does Kunlun Tech build its own foundation model?")
+    assert "安踏" in real_retriever.lexical_query("What did Anta Group gain from its digital transformation?")
+    assert "颜水成" in real_retriever.lexical_query("Where did Yan Shuicheng work?")
+    # an author's name is his name, not the sun
+    query = real_retriever.lexical_query("According to Sun Ninghui, what changes have large models brought?")
+    assert "孙凝晖" in query and "太阳" not in query
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("question", ["新能源汽车“骗补”有哪几类？", "How many kinds of EV subsidy fraud were there?"])
 def test_a_count_question_finds_the_passage_that_counts(real_retriever, question):
     """The README's example: the passage that sorts subsidy fraud into 4 kinds is among the five sources."""
