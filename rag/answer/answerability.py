@@ -236,7 +236,7 @@ ATTRIBUTES: tuple[AttributeKind, ...] = (
         "career",
         _rx(
             r"(?:加入|进入|担任|创办|创立).{0,16}(?:之前|以前|前)|此前在|之前在|以前在|曾在哪|曾经在哪|曾任|"
-            r"\bbefore (?:(?:he|she|they|it) )?(?:join|found|start|set up|launch)|\bpreviously\b|\bformerly\b|"
+            r"\bbefore (?:(?:he|she) )?(?:join|found|start)(?:s|ed|ing)?\b|\bpreviously\b|\bformerly\b|"
             r"\bused to work\b"
         ),
         _rx(r"曾|此前|之前|以前|先后|历任|早年|原任|前任|出身|起步|formerly|previously|former|earlier"),

@@ -26,7 +26,7 @@ class AnswerContext:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def groups(self, doc: Document) -> list[Group]:
-        """The enumerations and heading lists of `doc` (found once per document)."""
+        """The enumerations, heading lists and counted sections of `doc` (found once per document)."""
         with self._lock:
             if doc.id not in self._groups:
                 self._groups[doc.id] = document_groups(doc.text)

@@ -1,7 +1,8 @@
 """The extractive answer: the best-scored sentences (`select_sentences`), with their neighbours when the best
-one introduces a quotation or a list, and the rest of its paragraph when the question asks for several things
-(continued into the article's next passage when needed), quoted with their `[n]` markers and the article's
-paragraph breaks, or the abstention when the confidence is below the threshold (`extractive_answer`).
+one introduces a quotation, a list or an answer (an interviewer's question), and its whole paragraph when the
+question asks for several things (continued into the article's next passage when needed), quoted with their
+`[n]` markers and the article's paragraph breaks, or the abstention when the confidence is below the threshold
+(`extractive_answer`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from .context import AnswerContext
 from .lists import ListAnswer, choose_group, list_answer
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
-from .structure import is_heading
+from .structure import announces, is_heading
 
 _COUNT_LEAD = re.compile(
     r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
 )
-_LEAD = re.compile(r"(?:如下|以下|下列|几个方面|几点|诸多)[^。！？]{0,8}[。：:]?$")
 PARAGRAPH_CHARS = 320  # a question asking for several things reads on through the best sentence's paragraph
 PARAGRAPH_SENTENCES = 6  # ... adding at most this many sentences (clauses cut at ；count one each)
 
@@ -34,8 +34,8 @@ def _introduces(sentence: str, kinds: frozenset[str]) -> bool:
     t = sentence.rstrip()
     return (
         is_heading(t)
-        or t.endswith((":", "：", "？", "?"))  # a question in the text (an interviewer's) is answered after it
-        or bool(_LEAD.search(t))
+        or t.endswith(("？", "?"))  # a question in the text (an interviewer's) is answered after it
+        or announces(t)
         or ("list" in kinds and bool(_COUNT_LEAD.search(t)))
     )
 
@@ -68,7 +68,7 @@ def select_sentences(analysis: Analysis, config: AnswerSettings = DEFAULT_SETTIN
 
     The best sentence also brings its neighbours when it needs them: the sentence before it when that one ends
     with a colon (the speaker of a quotation), the sentences after it when it announces a list, and for a question
-    asking for several things (`QuestionInfo.reads_on`) the rest of its paragraph (see `_add_neighbours`); such a
+    asking for several things (`QuestionInfo.reads_on`) its whole paragraph (see `_add_neighbours`); such a
     question that is not a list question (how, why) also reads the best paragraph of another of the top three
     passages of its article, even one ranked above the best sentence's (`_add_second_passage`).
 
@@ -178,7 +178,8 @@ def _add_speaker(chosen: _Chosen, text: str, spans: Sequence[tuple[int, int]], h
 def _add_neighbours(chosen: _Chosen, best: ScoredSentence, kinds: frozenset[str], many: bool = False) -> None:
     """The sentences around the best one that it needs: a quotation's speaker, a list it announces, the answer
     after a sentence that restates the question; for a question asking for several things, the clauses its
-    sentence continues and the rest of its paragraph, and the paragraph after one that announces a list."""
+    sentence continues, the rest of its paragraph, then the sentences before it in that paragraph (one budget), and the
+    paragraph after one that announces a list or asks a question."""
     text = best.hit.chunk.text
     spans = passage_sentences(text)
     here = next((i for i, sp in enumerate(spans) if sp == (best.start, best.end)), None)
@@ -197,7 +198,7 @@ def _add_neighbours(chosen: _Chosen, best: ScoredSentence, kinds: frozenset[str]
             *range(here + 1, _paragraph_end(text, spans, here) + 1),
         ]
         last = max(here, _take(chosen, spans, order, near, budget))
-        used = sum(len(c.text) for c in chosen.items[1:] if c.hit.chunk.id == best.hit.chunk.id)
+        used = sum(len(c.text) for c in chosen.items if c.hit.chunk.id == best.hit.chunk.id and c is not best)
         before = range(_paragraph_start(text, spans, here), _clause_run_start(text, spans, here))
         _take(chosen, spans, list(before)[::-1], near, budget - used)
     alone = many and len(chosen.items) == 1  # a paragraph of one sentence: a section's topic sentence, say

@@ -1,6 +1,6 @@
 """Answers that are lists: for a question that asks for several things (which kinds, how, why, what measures),
-the enumeration or heading list of the retrieved article that the question is about, item by item, in document
-order, each item a short line with its `[n]` (`rag.answer.structure` finds the groups).
+the enumeration, heading list or counted section of the retrieved article that the question is about, item by
+item, in document order, each item a short line with its `[n]` (`rag.answer.structure` finds the groups).
 
 A group is chosen only when a retrieved passage overlaps it, the question's topic terms cover enough of its lead
 and items (a lead that counts what the question asks to count, 几类 → "归纳为4类", adds to that), and a count the
@@ -19,7 +19,7 @@ from rag.types import Chunk, Document, Hit
 
 from .records import Citation, Source
 from .scoring import AnswerSettings
-from .structure import Group, document_groups, heading_before, ordinal_end
+from .structure import COUNTED, ENUMERATION, HEADINGS, Group, document_groups, heading_before, ordinal_end
 
 #: What a list can be: the problems of something, or what to do about them (a question asking for one is not
 #: answered by a list under a heading that announces the other).
@@ -82,7 +82,8 @@ def choose_group(
     config: AnswerSettings,
     groups: Callable[[Document], list[Group]] = lambda doc: document_groups(doc.text),
 ) -> tuple[Document, Group] | None:
-    """The enumeration or heading list a retrieved passage overlaps that best covers the question's topic terms
+    """The enumeration, heading list or counted section a retrieved passage overlaps that best covers the question's
+    topic terms (with the heading of the section it is in)
     (`weights`: term → IDF weight); `groups` gives a document's groups (cached by the caller)."""
     count = named_count(question)
     counts = asked_counts(question)
@@ -94,7 +95,8 @@ def choose_group(
         if len(wants) == 1 and _wants(heading_before(doc.text, group.start)) == {"problems", "remedies"} - wants:
             continue  # the question asks for the problems, the list is under "建议" (or the other way round)
         spans = ([group.lead] if group.lead else []) + list(group.items)
-        body = "\n".join(doc.text[s:e] for s, e in spans)
+        section = heading_before(doc.text, group.start)  # the heading of the section the list is in titles it too
+        body = "\n".join([section] + [doc.text[s:e] for s, e in spans])
         context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"
         score = _coverage(weights, body) + 0.3 * _coverage(weights, context) - 0.02 * rank
         if group.lead and counts & set(measure_counts(doc.text[slice(*group.lead)])):
@@ -131,7 +133,7 @@ def list_answer(doc: Document, group: Group, hits: Sequence[Hit], store: ChunkSt
     lines, citations, added = [], [], []
     spans = list(group.items)
     lead = group.lead
-    if group.kind != "headings" and lead and 0 <= group.items[0][0] - lead[1] <= LEAD_DISTANCE:
+    if group.kind in (ENUMERATION, COUNTED) and lead and 0 <= group.items[0][0] - lead[1] <= LEAD_DISTANCE:
         spans.insert(0, lead)
     for position, (start, end) in enumerate(spans, 1 - (len(spans) - len(group.items))):
         chunk = _chunk_at(chunks, start, end)
@@ -152,6 +154,6 @@ def list_answer(doc: Document, group: Group, hits: Sequence[Hit], store: ChunkSt
         if position == 0:  # the lead: quoted whole, it says what the list is
             lines.append(f"{' '.join(strip_speaker(chunk.text[s:e], doc.authors).split())}[{source.n}]")
             continue
-        label = f"{position}. " if group.kind != "enumeration" else ""
+        label = f"{position}. " if group.kind in (HEADINGS, COUNTED) else ""
         lines.append(f"{label}{_short(strip_speaker(chunk.text[s:e], doc.authors))}[{source.n}]")
     return ListAnswer(lines, citations, added)

@@ -19,28 +19,38 @@ _Q_LIST = re.compile(
     r"technologies|sectors|cities|regions|challenges)\b|\blist\b",
     re.IGNORECASE,
 )
+#: "how many/much/long …": how asking for an amount, not a way.
+_HOW_AMOUNT = r"how (?:many|much|long|far|old|large|big|fast|high|often)\b"
 #: Questions that want several things: which kinds/aspects, how, why, what measures (Chinese and English).
 _Q_MANY = re.compile(
     r"哪些|哪几|有哪|哪[两二三四五六七八九十]|几[类条点种个项方大步]|[两二三四五六七八九十\d]+[类条点种项大步]|"
     r"方面|如何|怎样|怎么|为什么|为何|原因|措施|举措|路径|对策|建议|策略|途径|做法|分别|包括|"
     r"什么(?:效果|作用|影响|好处|意义|变化|成效|优势|启示|挑战|困难|问题)|"
-    r"\b(?:what (?:are|were)|how(?! (?:many|much|long|far|old|large|big|fast|high|often)\b)|why|ways?|"
-    r"measures|steps|kinds|types|categories|aspects|reasons|recommendations|strategies|list|evidence|lessons?|"
+    rf"\b(?:what (?:are|were)|(?!{_HOW_AMOUNT})how|why|ways?|"
+    r"measures|steps|kinds|types|categories|aspects|reasons|recommendations|strategies|list|evidence|lessons|"
     r"what else|went wrong)\b|"
-    r"\bwhat (?:did|does|do|has|have|will|can|could)\b[^?]{0,60}?\b(?:gain|achieve|learn|bring|offer|include)",
+    r"\bwhat (?:did|does|do|has|have|will|can|could)\b[^?]{0,60}?\b(?:gain|achieve|learn|bring|offer|include)\w*\b",
     re.IGNORECASE,
 )
-#: "what three changes have …", "which pressures on …": a plural noun among the words after what/which, followed by
-#: a verb, a preposition or the end ("which company makes the SU7" names one thing: "makes" is a verb).
-_EN_WHICH = re.compile(r"\b(?:what|which)\b((?:\s+[A-Za-z-]+){1,4})(\s+[A-Za-z]+|\W*$)?", re.IGNORECASE)
-_EN_VERBS = frozenset("do does did is are was were has have had can could will would should might may must".split())
-_EN_AFTER_PLURAL = _EN_VERBS | frozenset("of for in on from to at with about behind between among that".split())
-_EN_NOT_PLURAL = frozenset("its his this thus as us news less whereas always perhaps".split())
+#: "What three changes have …", "In which areas …", "…, which pressures on …": a question opening with what/which
+#: (at its start, after a preposition or after a comma; not a relative "the model which …") whose next words hold a
+#: plural noun followed by an auxiliary verb, a preposition or the end ("Which company makes the SU7" names one
+#: thing: "makes" is followed by "the").
+_EN_WHICH = re.compile(
+    r"(?:^|[,;:]|\b(?:in|of|for|from|to|on|at|by|under|through|into|about)\s)\s*(?:what|which)\b"
+    r"((?:\s+[A-Za-z-]+){1,4})(\s+[A-Za-z]+|\W*$)?",
+    re.IGNORECASE,
+)
+_EN_AUXILIARIES = frozenset(
+    "do does did is are was were has have had can could will would should might may must".split()
+)
+_EN_AFTER_PLURAL = _EN_AUXILIARIES | frozenset("of for in on from to at about behind between among that".split())
+_EN_NOT_PLURAL = frozenset("news whereas always perhaps".split())  # -s words that are no plural (besides -ss/-us/-is)
 
 
 _Q_NUMBER = re.compile(
     r"多少|(?<!哪)几(?![乎])|多[大高长久远重快]|比例|比重|占比|百分之|增长了?多|增速|第几|排名|排第|规模|"
-    r"\bhow (?:many|much|long|far|old|large|big|fast|high)\b|\bwhat (?:percentage|proportion|share|fraction|"
+    rf"\b{_HOW_AMOUNT}|\bwhat (?:percentage|proportion|share|fraction|"
     r"number|amount|price|rate)\b|\bby how\b|\brank",
     re.IGNORECASE,
 )
@@ -101,7 +111,7 @@ def _asks_plural(question: str) -> bool:
     for match in _EN_WHICH.finditer(question):
         words = match.group(1).lower().split() + [(match.group(2) or "").strip().lower()]
         for word, after in zip(words, words[1:]):
-            if word in _EN_VERBS:
+            if word in _EN_AUXILIARIES:
                 break
             plural = len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
             if plural and word not in _EN_NOT_PLURAL and (after in _EN_AFTER_PLURAL or not after.isalpha()):

@@ -1,4 +1,5 @@
-"""The structure of an article that answers "which/how/why" questions: enumerations and lists of headings.
+"""The structure of an article that answers "which/how/why" questions: enumerations, lists of headings and counted
+sections.
 
 An enumeration is a run of sentences that open with consecutive ordinals of one family — 一是/二是, 其一/其二,
 第一类/第二类, 首先/其次/最后, （一）/（二）, 一、/二、, ①/②, 1./2. — or with parallel viewpoints (从政策维度来看，/
@@ -41,13 +42,16 @@ _NOT_HEADING_END = SENTENCE_PUNCT + CLOSERS + "，,、：:"
 MAX_SIBLINGS = 6
 
 
+ENUMERATION, HEADINGS, COUNTED = "enumeration", "headings", "counted"  # the kinds of `Group`
+
+
 @dataclass(frozen=True)
 class Group:
-    """Items of one enumeration or heading list: character spans in the document text, in order."""
+    """Items of one enumeration, heading list or counted section: character spans in the document text, in order."""
 
     items: tuple[tuple[int, int], ...]
     lead: tuple[int, int] | None
-    kind: str  # "enumeration" | "headings" | "counted"
+    kind: str  # ENUMERATION | HEADINGS | COUNTED
 
     @property
     def start(self) -> int:
@@ -121,13 +125,13 @@ def enumerations(text: str) -> list[Group]:
             open_runs[family] = (run[0], position, run[2])
             continue
         if run and len(run[0]) >= 2:
-            groups.append(Group(tuple(run[0]), run[2], "enumeration"))
+            groups.append(Group(tuple(run[0]), run[2], ENUMERATION))
         if position in (1, ANY_NEXT):
             lead = spans[i - 1] if i > 0 else None
             open_runs[family] = ([(s, e)], 1, lead)
         else:
             open_runs.pop(family, None)
-    groups += [Group(tuple(items), lead, "enumeration") for items, _, lead in open_runs.values() if len(items) >= 2]
+    groups += [Group(tuple(items), lead, ENUMERATION) for items, _, lead in open_runs.values() if len(items) >= 2]
     return sorted(groups, key=lambda g: g.items[0][0])
 
 
@@ -161,7 +165,7 @@ def heading_lists(text: str) -> list[Group]:
         if run:
             used.update(run)
             lead = (headings[k - 1][1], headings[k - 1][2]) if k > 0 else None
-            groups.append(Group(tuple((headings[j][1], headings[j][2]) for j in run), lead, "headings"))
+            groups.append(Group(tuple((headings[j][1], headings[j][2]) for j in run), lead, HEADINGS))
     return groups
 
 
@@ -184,7 +188,12 @@ def _sibling_run(text: str, headings: list[tuple[int, int, int]], k: int) -> lis
 
 
 MAX_COUNTED = 8  # a counted section announces at most this many items
-_ANNOUNCES = re.compile(r"(?:如下|以下|下列)[^。！？]{0,12}[。：:]$|[：:]$")
+_ANNOUNCES = re.compile(r"(?:如下|以下|下列|几个方面|几点|诸多)[^。！？]{0,8}[。：:]?$|[：:]$")
+
+
+def announces(sentence: str) -> bool:
+    """A sentence that says what follows it: "……如下：", "……可以采取以下策略。", "……面临诸多挑战。"."""
+    return bool(_ANNOUNCES.search(sentence.rstrip()))
 
 
 def _counted_lead(text: str, span: tuple[int, int]) -> tuple[tuple[int, int], int] | None:
@@ -195,14 +204,34 @@ def _counted_lead(text: str, span: tuple[int, int]) -> tuple[tuple[int, int], in
         lead = span
     else:
         sentences = split_sentences(line)
-        if not sentences:
+        if not sentences or not announces(line[slice(*sentences[-1])]):
             return None
-        s, e = sentences[-1]
-        if not _ANNOUNCES.search(line[s:e].rstrip()):
-            return None
-        lead = (span[0] + s, span[0] + e)
+        lead = (span[0] + sentences[-1][0], span[0] + sentences[-1][1])
     count = named_count(text[slice(*lead)])
     return (lead, count) if count is not None and 2 <= count <= MAX_COUNTED else None
+
+
+def _counted_headings(text: str, lines: list[tuple[int, int]], heads: list[bool], first: int, count: int) -> list[int]:
+    """The `count` headings from line `first` on, each followed by text and near the one before, and not followed by
+    a heading of the same family (a shared two-character opening or ending: the list would go on); [] if none."""
+    items = [j for j in range(first, len(lines)) if heads[j]][: count + 1]
+    items, after = items[:count], items[count:]
+    if len(items) < count or items[-1] + 1 >= len(lines) or any(heads[j + 1] for j in items[:-1]):
+        return []  # the last heading's text may start with a broken line, which looks like a heading
+    if any(lines[b][0] - lines[a][1] > _MAX_GAP for a, b in zip(items, items[1:])):
+        return []
+    words = [text[slice(*lines[j])] for j in items]
+    if after:
+        nxt = text[slice(*lines[after[0]])]
+        if any(nxt[:2] == w[:2] or nxt[-2:] == w[-2:] for w in words):
+            return []
+    return items
+
+
+def _counted_paragraphs(lines: list[tuple[int, int]], heads: list[bool], first: int, count: int) -> bool:
+    """Lines `first` … `first + count - 1` are paragraphs and a heading (or the end) follows them."""
+    after = first + count
+    return after <= len(lines) and not any(heads[first:after]) and (after == len(lines) or heads[after])
 
 
 def counted_sections(text: str) -> list[Group]:
@@ -216,16 +245,12 @@ def counted_sections(text: str) -> list[Group]:
             continue
         lead, count = found
         if heads[i + 1]:  # that many headings, each followed by text
-            items = [j for j in range(i + 1, len(lines)) if heads[j]][:count]
-            texts = [not heads[j + 1] for j in items[:-1]]  # the last one's text may start with a broken line
-            if len(items) == count and all(texts) and items[-1] + 1 < len(lines):
-                groups.append(Group(tuple(lines[j] for j in items), lead, "counted"))
-            continue
-        paragraphs = lines[i + 1 : i + 1 + count]
-        ends = i + 1 + count == len(lines) or heads[i + 1 + count]
-        if len(paragraphs) == count and ends and not any(heads[i + 1 : i + 1 + count]):
+            if items := _counted_headings(text, lines, heads, i + 1, count):
+                groups.append(Group(tuple(lines[j] for j in items), lead, COUNTED))
+        elif _counted_paragraphs(lines, heads, i + 1, count):
+            paragraphs = lines[i + 1 : i + 1 + count]
             firsts = [(s + a, s + b) for s, e in paragraphs for a, b in split_sentences(text[s:e])[:1]]
-            groups.append(Group(tuple(firsts), lead, "counted"))
+            groups.append(Group(tuple(firsts), lead, COUNTED))
     return groups
 
 

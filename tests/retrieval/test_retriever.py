@@ -130,6 +130,8 @@ def test_names_are_read_in_pinyin_and_not_translated_word_by_word(real_retriever
     # an author's name is his name, not the sun
     query = real_retriever.lexical_query("According to Sun Ninghui, what changes have large models brought?")
     assert "孙凝晖" in query and "太阳" not in query
+    # a word the dictionary knows is spelled only as one of its own headwords: Fujian is never 附件 (attachment)
+    assert "附件" not in real_retriever.lexical_query("Which Fujian companies are mentioned?")
 
 
 @pytest.mark.slow
