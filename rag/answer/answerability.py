@@ -398,6 +398,14 @@ def _gives(text: str, kind: AttributeKind | None, pins: list[re.Pattern[str]], m
     )
 
 
+def asks_attribute(question: str, level: int = 4) -> bool:
+    """The question asks for an attribute `missing_attribute` checks (a kind of value, or a pinned year or unit)."""
+    if level <= 0:
+        return False
+    kinds, pins, _ = _requirements(question, level)
+    return bool(kinds or pins)
+
+
 def missing_attribute(question: str, quotes: Sequence[str], level: int = 4) -> str | None:
     """The asked attribute that the cited `quotes` do not give (its kind's name, or "year, period or unit"), or
     None when they give it or the question asks for no such attribute. When the question's wording fits several
@@ -422,4 +430,4 @@ def missing_attribute(question: str, quotes: Sequence[str], level: int = 4) -> s
     return None
 
 
-__all__ = ["ATTRIBUTES", "AttributeKind", "missing_attribute"]
+__all__ = ["ATTRIBUTES", "AttributeKind", "asks_attribute", "missing_attribute"]

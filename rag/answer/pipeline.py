@@ -34,7 +34,7 @@ from rag.text import is_english, language_of, near_duplicate
 from rag.timing import StageTimer
 from rag.types import Hit
 
-from .answerability import missing_attribute
+from .answerability import asks_attribute, missing_attribute
 from .chat import ChatModel
 from .citations import MARKER, check_citations
 from .context import AnswerContext
@@ -76,6 +76,11 @@ def _is_not_found(text: str) -> bool:
 def _removed_notice(removed: list[tuple[int, str]]) -> str:
     parts = [f"[{n}] ({why})" for n, why in removed]
     return "removed citation markers that the sources do not back: " + ", ".join(parts)
+
+
+def _named_in(source: Source) -> str:
+    """What a cited passage names: its text, its article's title and authors."""
+    return "\n".join([source.document.title, *source.document.authors, source.passage])
 
 
 def speaking(llm: ChatModel | None, question: str) -> ChatModel | None:
@@ -203,10 +208,19 @@ class Answerer:
             yield self._attributed(piece) if isinstance(piece, Answer) else piece
 
     def _attributed(self, answer: Answer) -> Answer:
-        """`answer`, or the abstention when its cited sentences do not give the attribute the question asks for."""
-        if answer.abstained or not missing_attribute(
-            answer.question, [c.quote for c in answer.citations], self.settings.attribute_check
-        ):
+        """`answer`, or the abstention when its cited sentences do not give the attribute the question asks for, or
+        when an English question asks an attribute of someone or something it names (Anta's revenue) and no cited
+        passage, nor its article's title or authors, names them (the revenue found is another company's)."""
+        if answer.abstained:
+            return answer
+        level = self.settings.attribute_check
+        missing = missing_attribute(answer.question, [c.quote for c in answer.citations], level)
+        if not missing and asks_attribute(answer.question, level):
+            names = self.retriever.question_names(answer.question)
+            by_n = {s.n: s for s in answer.sources}
+            cited = [_named_in(by_n[c.n]) for c in answer.citations if c.n in by_n]
+            missing = bool(names) and not any(name in text for name in names for text in cited)
+        if not missing:
             return answer
         english = is_english(answer.question)
         return abstention(answer.question, english, answer.sources, answer.confidence, answer.answerer, answer.notice)

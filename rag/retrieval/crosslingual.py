@@ -128,6 +128,10 @@ class QueryTranslator:
         found.sort(key=lambda cw: (-cw[1], -len(cw[0])))
         return found[: self.per_word]
 
+    def names_in(self, question: str) -> list[str]:
+        """The Chinese names of the people, companies and places an English question names (`_proper_names`)."""
+        return [] if has_cjk(question) else self._proper_names(_EN_WORD.findall(question))[0]
+
     def translate(self, question: str) -> str:
         """Chinese terms for the content words of `question`, plus its numbers and Latin names as they are."""
         if has_cjk(question):

@@ -39,15 +39,24 @@ class Retriever:
         self._translator: QueryTranslator | None = None
         self._translator_lock = threading.Lock()
 
-    def lexical_query(self, question: str) -> str:
-        """The text BM25 searches with: the question, or Chinese terms for an English question."""
-        if not self.settings.translate or not is_english(question):
-            return question
+    def _translating(self) -> QueryTranslator:
         with self._translator_lock:
             if self._translator is None:
                 names = {a for d in self.index.documents.values() for a in d.authors}
                 self._translator = QueryTranslator(self.index.bm25.vocabulary, names)
-        return self._translator.translate(question)
+            return self._translator
+
+    def lexical_query(self, question: str) -> str:
+        """The text BM25 searches with: the question, or Chinese terms for an English question."""
+        if not self.settings.translate or not is_english(question):
+            return question
+        return self._translating().translate(question)
+
+    def question_names(self, question: str) -> list[str]:
+        """The Chinese names an English question names (Anta → 安踏, Miao Wei → 苗圩); [] for other questions."""
+        if not self.settings.translate or not is_english(question):
+            return []
+        return self._translating().names_in(question)
 
     def _mask(self, where: SearchFilter | None) -> np.ndarray | None:
         if not where:

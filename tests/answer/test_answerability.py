@@ -14,6 +14,7 @@ from rag.answer.answerability import missing_attribute
 from rag.config import Settings
 from rag.index import build_index
 from rag.retrieval import Retriever
+from rag.types import Document
 
 
 @pytest.mark.parametrize(
@@ -189,3 +190,31 @@ def test_a_quarter_is_a_period_in_any_of_its_spellings_not_a_model_number(questi
 
 def test_a_pinned_quarter_must_be_the_one_cited():
     assert missing_attribute("比亚迪2024年Q1营收是多少？", ["比亚迪2024年第二季度营业收入1249亿元。"]) == "revenue"
+
+
+ANTA = Document(
+    title="企业数字化管理五大成功举措",
+    section="管理经纬",
+    authors=("李玉娟",),
+    kind="article",
+    text="安踏集团选择了新一代数字平台。安踏集团本次数字化转型的收益如下：经营分析能力较以前提高三倍。",
+)
+
+
+@pytest.fixture(scope="module")
+def two_companies(tmp_path_factory) -> Retriever:
+    home: Path = tmp_path_factory.mktemp("two-companies")
+    embedder = FakeEmbedder()
+    index, _ = build_index([home / "nothing"], Settings(home=home).index, embedder, documents=[ZWSOFT_ARTICLE, ANTA])
+    return Retriever(index, embedder)
+
+
+def test_an_english_question_about_a_named_company_is_not_answered_with_another_companys_figure(two_companies):
+    answerer = _answerer(two_companies, 4)
+    assert two_companies.question_names("What share of its revenue did Anta spend on R&D in 2022?") == ["安踏"]
+    other = answerer.answer("What share of its revenue did Anta spend on R&D in 2022?")
+    assert other.abstained and other.text == ABSTAIN_EN  # the 52.66% is Zhongwang's
+    own = answerer.answer("What share of its revenue did Zhongwang spend on R&D in 2022?")
+    assert not own.abstained and "52.66%" in own.citations[0].quote
+    # a name the article gives as its author counts: the passage need not repeat it
+    assert not answerer.answer("According to Wuhan Zhixin, what share of revenue went to R&D in 2022?").abstained
