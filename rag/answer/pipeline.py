@@ -209,21 +209,24 @@ class Answerer:
 
     def _attributed(self, answer: Answer) -> Answer:
         """`answer`, or the abstention when its cited sentences do not give the attribute the question asks for, or
-        when an English question asks an attribute of someone or something it names (Anta's revenue) and no cited
-        passage, nor its article's title or authors, names them (the revenue found is another company's)."""
+        when the attribute is asked of someone or something no cited passage names (`_names_missing`)."""
         if answer.abstained:
             return answer
         level = self.settings.attribute_check
-        missing = missing_attribute(answer.question, [c.quote for c in answer.citations], level)
-        if not missing and asks_attribute(answer.question, level):
-            names = self.retriever.question_names(answer.question)
-            by_n = {s.n: s for s in answer.sources}
-            cited = [_named_in(by_n[c.n]) for c in answer.citations if c.n in by_n]
-            missing = bool(names) and not any(name in text for name in names for text in cited)
-        if not missing:
+        if not missing_attribute(answer.question, [c.quote for c in answer.citations], level) and not (
+            asks_attribute(answer.question, level) and self._names_missing(answer)
+        ):
             return answer
         english = is_english(answer.question)
         return abstention(answer.question, english, answer.sources, answer.confidence, answer.answerer, answer.notice)
+
+    def _names_missing(self, answer: Answer) -> bool:
+        """An English question names someone or something (Anta) and no cited passage, nor its article's title or
+        authors, names them: the revenue found is another company's."""
+        names = self.retriever.question_names(answer.question)
+        by_n = {s.n: s for s in answer.sources}
+        cited = [_named_in(by_n[c.n]) for c in answer.citations if c.n in by_n]
+        return bool(names) and not any(name in text for name in names for text in cited)
 
     def _llm_stream(
         self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
