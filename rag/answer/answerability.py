@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rag.text import asked_counts, squash
 
-from .question import PERSON_TITLE, QuestionInfo
+from .question import PERSON_TITLE, QUOTED_TITLE, QuestionInfo
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -307,25 +307,15 @@ _MODEL = re.compile(
 _PERIOD_NAME = re.compile(r"^[QH][1-4]$", re.IGNORECASE)  # quarters and halves are periods (`_period`)
 #: Any number: what a 多少/how many question asks for when no attribute of the table names it.
 _ANY_NUMBER = AttributeKind("number", _rx(r"多少|几|\bhow (?:many|much)\b"), _rx(_COUNT))
-_QUOTED_TITLE = re.compile(r"《[^》]*》|“[^”]*”")
 _NEAR = 20  # characters between the attribute word and its value (12–30 measured alike on the dev set)
 
 
-#: "营业收入和净利润分别是多少": several amounts, asked as amounts (not a list of things).
-_EACH_AMOUNT = re.compile(r"(?:分别|各自?)(?:是|为|有|达到?)?(?:多少|几)")
-
-
-def _lists(question: str, asks: frozenset[str]) -> bool:
-    """The question asks for a list of things, not for amounts ("分别是多少" asks for amounts)."""
-    return "list" in asks and not _EACH_AMOUNT.search(question)
-
-
-def _asked_kinds(question: str, asks: frozenset[str]) -> list[AttributeKind]:
-    """The attribute kinds the question asks for (a quantity kind only when it asks for an amount); `asks` are
-    the question's kinds (`QuestionInfo.kinds`)."""
-    plain = _QUOTED_TITLE.sub(" ", question)
+def _asked_kinds(question: str, lists: bool) -> list[AttributeKind]:
+    """The attribute kinds the question asks for (a quantity kind only when it asks for an amount, not for a list
+    of things: `QuestionInfo.lists`)."""
+    plain = QUOTED_TITLE.sub(" ", question)
     # 有哪几类 / how many kinds: a count of kinds, not an amount
-    quantity = bool(_QUANTITY.search(plain)) and not _lists(plain, asks) and not asked_counts(plain)
+    quantity = bool(_QUANTITY.search(plain)) and not lists and not asked_counts(plain)
     return [kind for kind in ATTRIBUTES if kind.asked.search(plain) and (quantity or not kind.quantity)]
 
 
@@ -346,7 +336,7 @@ def _holds(kind: AttributeKind, text: str, level: int) -> bool:
 
 def _pins(question: str) -> list[re.Pattern[str]]:
     """What the cited text must repeat: the years and periods of the question and the unit it asks in."""
-    plain = _QUOTED_TITLE.sub(" ", question)
+    plain = QUOTED_TITLE.sub(" ", question)
     pins = [re.compile(rf"(?<!\d){year}(?!\d)|今年|去年|前年|上年|同年|当年") for year in _PINNED_YEAR.findall(plain)]
     pins += [_period(m.group(0)) for m in _PINNED_PERIOD.finditer(plain)]
     if unit := _ASKED_UNIT.search(plain):
@@ -377,14 +367,14 @@ _WHEN = frozenset({"day", "month", "year", "when"})  # kinds that only place som
 
 def _requirements(question: str, level: int) -> tuple[list[AttributeKind], list[re.Pattern[str]], list[str]]:
     """(the asked kinds, the pinned years/periods/unit, the model numbers) that `level` checks."""
-    asks = QuestionInfo.parse(question).kinds
-    kinds = _asked_kinds(question, asks)
+    info = QuestionInfo.parse(question)
+    asks = info.kinds
+    kinds = _asked_kinds(question, info.lists)
     if any(k.words is not None for k in kinds):  # 哪一年出生: the birth, not any year, must be given
         kinds = [k for k in kinds if k.words is not None or k.name not in _WHEN]
     asks_value = bool(asks & {"number", "date"} or kinds)  # "What was X's revenue in 2023?" pins 2023 too
-    listed = _lists(_QUOTED_TITLE.sub(" ", question), asks)
-    pins = _pins(question) if level >= 2 and asks_value and not listed else []
-    if not kinds and "number" in asks and not listed:
+    pins = _pins(question) if level >= 2 and asks_value and not info.lists else []
+    if not kinds and "number" in asks and not info.lists:
         kinds = [_ANY_NUMBER]
     return kinds, pins, _models(question) if level >= 4 else []
 

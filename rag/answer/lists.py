@@ -83,8 +83,8 @@ def choose_group(
     groups: Callable[[Document], list[Group]] = lambda doc: document_groups(doc.text),
 ) -> tuple[Document, Group] | None:
     """The enumeration, heading list or counted section a retrieved passage overlaps that best covers the question's
-    topic terms (with the heading of the section it is in)
-    (`weights`: term → IDF weight); `groups` gives a document's groups (cached by the caller)."""
+    topic terms (`weights`: term → IDF weight) in its lead, items and section heading; `groups` gives a document's
+    groups (cached by the caller)."""
     count = named_count(question)
     counts = asked_counts(question)
     best, best_score = None, 0.0
@@ -92,10 +92,10 @@ def choose_group(
     for rank, doc, group in _candidates(hits, config.max_hits, groups):
         if count is not None and count != len(group.items):
             continue
-        if len(wants) == 1 and _wants(heading_before(doc.text, group.start)) == {"problems", "remedies"} - wants:
+        section = heading_before(doc.text, group.start)  # the heading of the section the list is in titles it too
+        if len(wants) == 1 and _wants(section) == {"problems", "remedies"} - wants:
             continue  # the question asks for the problems, the list is under "建议" (or the other way round)
         spans = ([group.lead] if group.lead else []) + list(group.items)
-        section = heading_before(doc.text, group.start)  # the heading of the section the list is in titles it too
         body = "\n".join([section] + [doc.text[s:e] for s, e in spans])
         context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"
         score = _coverage(weights, body) + 0.3 * _coverage(weights, context) - 0.02 * rank

@@ -210,12 +210,11 @@ class Answerer:
     def _attributed(self, answer: Answer) -> Answer:
         """`answer`, or the abstention when its cited sentences do not give the attribute the question asks for, or
         when the attribute is asked of someone or something no cited passage names (`_names_missing`)."""
-        if answer.abstained:
-            return answer
         level = self.settings.attribute_check
-        if not missing_attribute(answer.question, [c.quote for c in answer.citations], level) and not (
-            asks_attribute(answer.question, level) and self._names_missing(answer)
-        ):
+        if answer.abstained or not asks_attribute(answer.question, level):
+            return answer
+        quotes = [c.quote for c in answer.citations]
+        if not missing_attribute(answer.question, quotes, level) and not self._names_missing(answer):
             return answer
         english = is_english(answer.question)
         return abstention(answer.question, english, answer.sources, answer.confidence, answer.answerer, answer.notice)

@@ -46,6 +46,10 @@ _EN_AUXILIARIES = frozenset(
 )
 _EN_AFTER_PLURAL = _EN_AUXILIARIES | frozenset("of for in on from to at about behind between among that".split())
 _EN_NOT_PLURAL = frozenset("news whereas always perhaps".split())  # -s words that are no plural (besides -ss/-us/-is)
+#: Quoted titles and phrases (《……》, “……”): names, not the question's own words.
+QUOTED_TITLE = re.compile(r"《[^》]*》|“[^”]*”")
+#: "营业收入和净利润分别是多少": an amount of each thing, not a list of things.
+_EACH_AMOUNT = re.compile(r"(?:分别|各自?)(?:是|为|有|达到?)?(?:多少|几)")
 
 
 _Q_NUMBER = re.compile(
@@ -135,6 +139,11 @@ class QuestionInfo:
         """The question wants several things: a list, a how or a why (哪些, 如何, 为什么, 带来了什么效果, what are,
         which pressures)."""
         return bool(_Q_MANY.search(self.text)) or (self.english and _asks_plural(self.text))
+
+    @property
+    def lists(self) -> bool:
+        """The question asks for a list of things ("list" kind), not for an amount of each ("分别是多少")."""
+        return "list" in self.kinds and not _EACH_AMOUNT.search(QUOTED_TITLE.sub(" ", self.text))
 
     @property
     def reads_on(self) -> bool:

@@ -114,9 +114,8 @@ class QueryTranslator:
         found = self.spellings.get(key, [])
         if len(found) != 1:
             return None
-        if len(words) == 1 and stem(words[0]) in gloss_index():
-            return found[0] if found[0] in gloss_index()[stem(words[0])] else None
-        return found[0]
+        headwords = gloss_index().get(stem(words[0])) if len(words) == 1 else None
+        return found[0] if headwords is None or found[0] in headwords else None
 
     def _glossed(self, word: str) -> list[tuple[str, float]]:
         """The indexed Chinese words whose dictionary glosses hold `word`, best first (at most `per_word`)."""

@@ -22,7 +22,8 @@ _MEASURE = r"(?:个方面|方面|个阶段|阶段|个维度|维度|条途径|途
 _COUNT = re.compile(
     rf"(?<![第.\d一二三四五六七八九十百千万两几午晚早])(?P<number>{_NUMBER})(?:多|余)?(?P<measure>{_MEASURE})"
 )
-# In a question, "哪三个" and "哪四大挑战" name a count too (in a passage 个 and 大 are too often something else).
+# In a question, "哪三个" and "哪四大挑战" name a count too (in running text 个 and 大 are too often something else;
+# `rag.answer.structure` reads it only in headings and announcing sentences, and checks it against what follows).
 _NAMED = re.compile(rf"(?<![第.\d午晚早])(?P<number>{_NUMBER})(?:{_MEASURE}|个|大)")
 #: English counted nouns and the Chinese measure words a passage counts them with ("four kinds" → 四类, 四种).
 _EN_MEASURES = {
