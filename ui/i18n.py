@@ -402,13 +402,29 @@ def progress_line(p: BuildProgress, language: str | None = None) -> str:
     return " · ".join(parts)
 
 
+#: Library phrases that stand inside a translated sentence (the reasons a citation marker was removed).
+_PHRASES_ZH = {
+    "the passage does not support the sentence": "该段落不支持这句话",
+    "no such source": "没有这个出处",
+    "marker without a sentence": "标记前没有句子",
+}
+
+
+def _phrases(value: str, language: str) -> str:
+    if language == "en":
+        return value
+    for english, chinese in _PHRASES_ZH.items():
+        value = value.replace(english, chinese)
+    return value
+
+
 def library_text(sentence: str, language: str | None = None) -> str:
     """A sentence from the library (an error or a notice) in the reader's language; unknown ones are wrapped."""
     language = language or lang()
     sentence = sentence.strip()
     for pattern, zh, en in _LIBRARY:
         if m := pattern.search(sentence):
-            said = (en if language == "en" else zh).format(*(g or "" for g in m.groups()))
+            said = (en if language == "en" else zh).format(*(_phrases(g or "", language) for g in m.groups()))
             rest = m.groupdict().get("rest")
             return said + (("; " if language == "en" else "；") + library_text(rest, language) if rest else "")
     if language == "en":

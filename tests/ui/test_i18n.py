@@ -48,6 +48,9 @@ def test_library_sentences_are_translated():
     notice = "the language model could not answer (timeout); this is the extractive answer"
     assert library_text(notice, "zh") == "语言模型未能作答（timeout），以下是摘录原文的回答。"
     assert library_text("something new", "zh").startswith("出了问题")
+    removed = "removed citation markers that the sources do not back: [3] (the passage does not support the sentence)"
+    assert library_text(removed, "zh") == "删去了出处不支持的引用标记：[3] (该段落不支持这句话)"
+    assert library_text(removed, "en").endswith("[3] (the passage does not support the sentence)")
     assert library_text("something new", "en") == "Something new."
     assert text("chat.reading", "zh", n=5) == "正在阅读 5 个段落……"
 
