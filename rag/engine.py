@@ -82,6 +82,7 @@ class Engine:
             api_key=endpoint.api_key,
             timeout=60.0,
             total_timeout=120.0,
+            max_tokens=900,  # a translated answer runs longer than a composed one (`rag.answer.translation`)
             llama_cpp=True,
             context="evidence",  # a small model on 2 cores reads chosen sentences, not whole passages
         )

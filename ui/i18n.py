@@ -253,7 +253,9 @@ _LIBRARY: list[tuple[re.Pattern[str], str, str]] = [
     ),
     (
         re.compile(
-            r"^removed citation markers that the sources do not back: (.*?)(?:; (?P<rest>no sentence.*))?$", re.I
+            r"^removed citation markers that the sources do not back: (.*?)"
+            r"(?:; (?P<rest>(?:no sentence|\d+ of the).*))?$",
+            re.I,
         ),
         "删去了出处不支持的引用标记：{0}",
         "Removed citation markers that the sources do not back: {0}",
@@ -294,6 +296,17 @@ _LIBRARY: list[tuple[re.Pattern[str], str, str]] = [
         re.compile(r"^no sentence of the language model's answer was backed", re.I),
         "语言模型的回答没有一句能被段落支持，以下是摘录原文的回答。",
         "No sentence of the language model's answer was backed by a passage; this is the extractive answer.",
+    ),
+    (
+        re.compile(r"^(\d+) of the answer's (\d+) sentences are quoted in Chinese[^;]*(?:; (?P<rest>.*))?$", re.I),
+        "回答的 {1} 句中有 {0} 句保留中文原文：模型的译文缺失、改动了数字或得不到段落支持。",
+        "{0} of the answer's {1} sentences are quoted in Chinese: the model's translation was missing, changed a "
+        "number or was not backed by the passage.",
+    ),
+    (
+        re.compile(r"^no sentence of the translation was backed", re.I),
+        "模型的译文没有一句能被段落支持，以下是摘录原文的回答。",
+        "No sentence of the model's translation was backed by a passage; this is the extractive answer.",
     ),
     (
         re.compile(r"^the language model (?:could not answer|failed) \((.*)\); this is the extractive answer", re.I),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from rag.errors import LLMError
@@ -53,6 +53,14 @@ from .prompt import NOT_FOUND_ZH, build_messages
 from .question import QuestionInfo, person_score
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Source, abstention
 from .scoring import DEFAULT_SETTINGS, Analysis, AnswerSettings, analyse
+from .translation import (
+    TranslationStream,
+    answer_pieces,
+    translated_pieces,
+    translation_grammar,
+    translation_messages,
+    verified_answer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +94,34 @@ def _named_in(source: Source) -> str:
 def speaking(llm: ChatModel | None, question: str) -> ChatModel | None:
     """`llm` when it answers questions in the language of `question` (`ChatModel.languages`), else None."""
     return llm if llm is not None and language_of(question) in llm.languages else None
+
+
+def _recorded(deltas: Iterable[str], written: list[str]) -> Iterator[str]:
+    """`deltas` as they come, each also appended to `written`."""
+    for delta in deltas:
+        written.append(delta)
+        yield delta
+
+
+def _mapped(deltas: Iterable[str], markers: MarkerMap, written: list[str] | None = None) -> Iterator[str]:
+    """`deltas` with sentence markers `[k]` rewritten into passage markers `[n]` (`written` gets the raw text)."""
+    for delta in _recorded(deltas, written) if written is not None else deltas:
+        if shown := markers.feed(delta):
+            yield shown
+    if shown := markers.flush():
+        yield shown
+
+
+def _guarded(shown: Iterable[str], fallback: Answer) -> Iterator[str | Answer]:
+    """The model's text as it streams; when the endpoint fails, the extractive `fallback` with the reason, last."""
+    try:
+        yield from shown
+    except LLMError as exc:
+        yield replace(fallback, notice=f"the language model could not answer ({exc}); this is the extractive answer")
+    except Exception as exc:  # never let an endpoint problem escape
+        log.exception("LLM streaming failed")
+        notice = f"the language model failed ({type(exc).__name__}); this is the extractive answer"
+        yield replace(fallback, notice=notice)
 
 
 @dataclass(frozen=True)
@@ -231,40 +267,59 @@ class Answerer:
         self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
     ) -> Iterator[str | Answer]:
         english = analysis.info.english
-        evidence_mode = llm.context == "evidence"
-        pieces: list[str] = []  # what the model wrote (in evidence mode, with its sentence markers [k])
+        if llm.context == "evidence" and english:
+            yield from self._translated(question, analysis, sources, fallback, llm)
+            return
+        written: list[str] = []  # what the model wrote (in evidence mode, with its sentence markers [k])
         evidence: list[Evidence] | None = None
-        try:
-            if evidence_mode:
-                evidence = select_evidence(analysis, fallback, self.settings.evidence_chars)
-                messages = evidence_messages(question, evidence, english)
-                markers = MarkerMap(evidence)  # the reader sees passage markers [n] as the text streams in
-                for delta in llm.stream(messages, evidence_grammar(len(evidence), english)):
-                    pieces.append(delta)
-                    if shown := markers.feed(delta):
-                        yield shown
-                if shown := markers.flush():
-                    yield shown
-            else:
-                if english:
-                    yield ENGLISH_NOTE + "\n"
-                for delta in llm.stream(build_messages(question, [(s.n, s.passage, s.label()) for s in sources])):
-                    pieces.append(delta)
-                    yield delta
-        except LLMError as exc:
-            yield replace(
-                fallback, notice=f"the language model could not answer ({exc}); this is the extractive answer"
+        if llm.context == "evidence":
+            evidence = select_evidence(analysis, fallback, self.settings.evidence_chars)
+            deltas = llm.stream(
+                evidence_messages(question, evidence, english), evidence_grammar(len(evidence), english)
             )
-            return
-        except Exception as exc:  # never let an endpoint problem escape
-            log.exception("LLM streaming failed")
-            yield replace(
-                fallback, notice=f"the language model failed ({type(exc).__name__}); this is the extractive answer"
-            )
-            return
-        raw = "".join(pieces).strip()
+            shown = _mapped(deltas, MarkerMap(evidence), written)  # the reader sees passage markers [n] at once
+        else:
+            passages = [(s.n, s.passage, s.label()) for s in sources]
+            shown = _recorded(llm.stream(build_messages(question, passages)), written)
+            if english:
+                yield ENGLISH_NOTE + "\n"
+        for piece in _guarded(shown, fallback):
+            yield piece
+            if isinstance(piece, Answer):
+                return
+        raw = "".join(written).strip()
         reply = _Reply(distinct_lines(raw) if evidence else raw, llm.label, evidence)
         yield self._checked(question, reply, analysis, sources, fallback)
+
+    def _translated(
+        self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
+    ) -> Iterator[str | Answer]:
+        """An English question: the model translates the extractive answer piece by piece (`rag.answer.translation`);
+        every English piece cites the passage of the sentence it translates, checked like any model's citation."""
+        pieces = answer_pieces(fallback, self.settings.evidence_chars)
+        evidence = [p.evidence for p in pieces]
+        written: list[str] = []
+        deltas = _recorded(llm.stream(translation_messages(question, pieces), translation_grammar(pieces)), written)
+        layout = TranslationStream(pieces)  # "[k] English" lines become "English [n]" as they stream
+        for piece in _guarded(_mapped((layout.feed(d) for d in deltas), MarkerMap(evidence)), fallback):
+            yield piece
+            if isinstance(piece, Answer):
+                return
+        english = translated_pieces("".join(written))
+        text, quoted = verified_answer(pieces, english, sources, self.context)
+        checked = check_evidence(text, evidence, sources, self.context)
+        notices = [_removed_notice(checked.removed)] if checked.removed else []
+        if quoted:
+            notices.append(
+                f"{len(quoted)} of the answer's {len(pieces)} sentences are quoted in Chinese: the model's translation"
+                " was missing, changed a number or was not backed by the passage"
+            )
+        if len(quoted) == len(pieces) or not checked.citations:
+            notices.append("no sentence of the translation was backed by a passage; this is the extractive answer")
+            yield replace(fallback, notice="; ".join(notices))
+            return
+        notice = "; ".join(notices) or None
+        yield Answer(question, checked.text, False, checked.citations, sources, llm.label, notice, analysis.confidence)
 
     def _checked(
         self, question: str, reply: _Reply, analysis: Analysis, sources: list[Source], fallback: Answer

@@ -29,8 +29,11 @@ class _Echo:
 
     def stream(self, messages, grammar=None):
         self.calls += 1
-        line = next(x for x in messages[1]["content"].splitlines() if x.startswith("["))
-        number, sentence = line[1:].split("] ", 1)
+        numbered = [x for x in messages[1]["content"].splitlines() if x.startswith("[")]
+        if messages[0]["content"].startswith("You translate"):  # an English question: one line per piece
+            yield "".join(f"{line}\n" for line in numbered)
+            return
+        number, sentence = numbered[0][1:].split("] ", 1)
         yield f"{sentence} [{number}]\n"
 
 
@@ -99,10 +102,18 @@ class _NotFound:
 
 
 def test_a_model_that_finds_nothing_in_the_chosen_sentences_leaves_the_extractive_answer(engine):
-    question = "Who is the chairman of ZWSOFT (中望软件)?"
+    question = "中望软件的董事长是谁？"
     answer = engine.answerer.answer(question, llm=_NotFound())
     assert not answer.abstained and answer.answerer == "extractive" and answer.citations
     assert "found no answer in the sentences it read" in answer.notice
+    assert answer.text == engine.answerer.answer(question).text
+
+
+def test_a_translation_in_no_usable_shape_leaves_the_extractive_answer(engine):
+    question = "Who is the chairman of ZWSOFT (中望软件)?"
+    answer = engine.answerer.answer(question, llm=_NotFound())  # no "[k] " line: nothing translated
+    assert not answer.abstained and answer.answerer == "extractive" and answer.citations
+    assert "are quoted in Chinese" in answer.notice and "this is the extractive answer" in answer.notice
     assert answer.text == engine.answerer.answer(question).text
 
 

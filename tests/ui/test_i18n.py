@@ -55,6 +55,21 @@ def test_library_sentences_are_translated():
     assert text("chat.reading", "zh", n=5) == "正在阅读 5 个段落……"
 
 
+def test_the_translation_notices_read_in_chinese():
+    quoted = (
+        "2 of the answer's 5 sentences are quoted in Chinese: the model's translation was missing, changed a number or"
+        " was not backed by the passage"
+    )
+    assert (
+        library_text(quoted, "zh") == "回答的 5 句中有 2 句保留中文原文：模型的译文缺失、改动了数字或得不到段落支持。"
+    )
+    everything = f"{quoted}; no sentence of the translation was backed by a passage; this is the extractive answer"
+    said = library_text(everything, "zh")
+    assert said.endswith("模型的译文没有一句能被段落支持，以下是摘录原文的回答。") and not re.search(r"[A-Za-z]", said)
+    removed = "removed citation markers that the sources do not back: [3] (the passage does not support the sentence)"
+    assert not re.search(r"[A-Za-z]", library_text(f"{removed}; {quoted}", "zh").replace("[3]", ""))
+
+
 def test_build_progress_in_both_languages():
     from rag.index import BuildProgress
     from ui.i18n import progress_line
