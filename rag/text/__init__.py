@@ -5,6 +5,7 @@ May import: nothing of `rag` but `rag.types` and `rag.errors`.
 
 from .chars import CJK, CJK_PUNCT, clean_line, count_cjk, has_cjk, squash, strip_ornament
 from .language import LANGUAGES, is_english, language_of
+from .numbers import chinese_numeral, written_numbers
 from .sentences import (
     CLOSERS,
     SENTENCE_END,
@@ -43,6 +44,7 @@ __all__ = [
     "asked_counts",
     "bigrams",
     "chinese_counts",
+    "chinese_numeral",
     "clean_line",
     "count_cjk",
     "display_sentence",
@@ -68,4 +70,5 @@ __all__ = [
     "strip_ornament",
     "strip_speaker",
     "tokenize",
+    "written_numbers",
 ]

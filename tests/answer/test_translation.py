@@ -92,6 +92,9 @@ def test_a_translation_must_keep_the_numbers_of_its_piece():
     assert not same_numbers("R&D spending was $83,482.5 million", "研发投入总额为8348.25亿元")
     assert same_numbers("4 kinds, the first with 5 firms", "归纳为四类，第一类有5家企业")
     assert same_numbers("6,093 idle vehicles", "6093辆闲置车辆") and same_numbers("four kinds", "四类")
+    assert same_numbers("nearly 20,000 developers", "近2万人开发") and same_numbers("834.8 billion yuan", "8348.25亿元")
+    assert same_numbers("the 4th plenary session of the 19th Central Committee", "十九届四中全会")
+    assert not same_numbers("in 2024", "2023年") and not same_numbers("200,000 developers", "近2万人")
 
 
 def test_a_piece_whose_translation_cannot_be_verified_is_quoted_in_chinese():
