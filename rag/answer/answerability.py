@@ -49,6 +49,8 @@ _RANK = r"第\s*\d|第[一二三四五六七八九十百]+|排名|位列|位居|
 _DURATION = rf"{_NUM}{_SCALE}(?:个)?(?:年|月|周|天|日|小时|分钟|秒)|多年|数年|\d+\s*(?:years?|months?|days?|hours?)"
 _WHICH_SCHOOL = r"(?:哪|什么)(?:一)?(?:所|个|家)?(?:大学|学校|高校|院校)"
 _SCHOOL = r"大学|学院|学校|高校|院校|研究生院|university|college|institute"
+#: A stock or securities code (0558.HK, 603308, TSLA.O): digits or a ticker, not an amount.
+_CODE = r"(?<![\d.])\d{4,6}(?:\.[A-Za-z]{2})?(?![\d.])|\b[A-Z]{1,5}\.[A-Z]{1,2}\b"
 _STUDY = r"毕业|就读|攻读|学位|博士|硕士|学士|本科|求学|校友|读书|专业|graduat|degree|ph\.?d|doctor|master|bachelor"
 
 
@@ -257,6 +259,16 @@ ATTRIBUTES: tuple[AttributeKind, ...] = (
             r"作者|撰文|撰写|执笔|撰稿|记者|编辑|评论员|通讯员|主笔|特约|特邀|文[/／]|著|写|\bby\b|author|wrote|written"
         ),
         None,
+        False,
+    ),
+    AttributeKind(  # a code is no count: "代码是多少" asks for an identifier
+        "code",
+        _rx(
+            r"(?:股票|证券|股份|上市|交易)代码|代码(?:是|为)(?:多少|什么)|"
+            r"\bticker\b|\b(?:stock|securities|share) (?:code|symbol)\b"
+        ),
+        _rx(_CODE),
+        _rx(r"代码|股票|证券|港股|上市|ticker|code|stock"),
         False,
     ),
     AttributeKind("rank", _rx(r"第几|排名|排第|名次|\brank(?:ed|ing|s)?\b"), _rx(_RANK), None, False),

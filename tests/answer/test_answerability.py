@@ -218,3 +218,15 @@ def test_an_english_question_about_a_named_company_is_not_answered_with_another_
     assert not own.abstained and "52.66%" in own.citations[0].quote
     # a name the article gives as its author counts: the passage need not repeat it
     assert not answerer.answer("According to Wuhan Zhixin, what share of revenue went to R&D in 2022?").abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_it"),
+    [
+        ("力劲集团在港股的股票代码是多少？", "力劲集团拥有员工5000多人。", "力劲集团 股票代码：0558.HK"),
+        ("What is the stock code of Yingliu?", "应流股份员工超过3000人。", "应流股份（证券代码：603308）"),
+    ],
+)
+def test_a_stock_code_is_an_identifier_not_a_count(question, without, with_it):
+    assert missing_attribute(question, [without]) == "code"
+    assert missing_attribute(question, [with_it]) is None
