@@ -43,8 +43,13 @@ _MONTH = r"\d{1,2}\s*月|[一二三四五六七八九十]{1,3}月|(?:19|20)\d{2}
 _DAY = r"\d{1,2}\s*[日号]|[一二三四五六七八九十]{1,3}[日号]|(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}"
 _WHEN = rf"{_YEAR}|{_MONTH}|{_DAY}|年[初底末中]|[上下]半年|季度|世纪|年代"
 _AGE = r"\d{1,3}\s*周?岁|[一二三四五六七八九十]+岁|年龄|岁数|出生|生于|年生|\d0后|\bborn\b|\baged\b|years? old"
+_MEASURE = r"[个家辆人名台件部款项种条次位所座吨架颗套只]"
+#: Not a count though a word follows: a lone 一/零/〇 (一家 "a", 零售 "retail") and a bare year (2024汉诺威).
+_NOT_COUNT = (
+    rf"(?![零〇一](?![零〇一二两三四五六七八九十百千万亿几]))(?!(?:19|20)\d{{2}}(?![\d.,，]|{_SCALE}{_MEASURE}))"
+)
 #: A counted amount: a number with its unit or measure word (a date such as 2023年 or 5月 is not a count).
-_COUNT = rf"(?<![\d.]){_NUM}{_SCALE}(?![年月日号\d])[\u4e00-\u9fffA-Za-z%％]"
+_COUNT = rf"(?<![\d.]){_NOT_COUNT}{_NUM}{_SCALE}(?![年月日号\d])[\u4e00-\u9fffA-Za-z%％]"
 _RANK = r"第\s*\d|第[一二三四五六七八九十百]+|排名|位列|位居|居首|首位|榜首|\btop\b"
 _DURATION = rf"{_NUM}{_SCALE}(?:个)?(?:年|月|周|天|日|小时|分钟|秒)|多年|数年|\d+\s*(?:years?|months?|days?|hours?)"
 _WHICH_SCHOOL = r"(?:哪|什么)(?:一)?(?:所|个|家)?(?:大学|学校|高校|院校)"
@@ -400,6 +405,15 @@ def _gives(text: str, kind: AttributeKind | None, pins: list[re.Pattern[str]], m
     )
 
 
+def _without_quoted_names(text: str, question: str) -> str:
+    """`text` without the names the question quotes (the 千辆 of “十城千辆” is no count of cars); the model numbers
+    in them stay, for the model check."""
+    for name in QUOTED_TITLE.findall(question):
+        if len(name) > 2:
+            text = text.replace(squash(name), " ".join(["", *_MODEL.findall(name), ""]))
+    return text
+
+
 def asks_attribute(question: str, level: int = 4) -> bool:
     """The question asks for an attribute `missing_attribute` checks (a kind of value, or a pinned year or unit)."""
     if level <= 0:
@@ -419,7 +433,7 @@ def missing_attribute(question: str, quotes: Sequence[str], level: int = 4) -> s
     if level <= 0 or not quotes:
         return None
     kinds, pins, models = _requirements(question, level)
-    texts = [squash(q) for q in quotes]
+    texts = [_without_quoted_names(squash(q), question) for q in quotes]
     if level >= 4:
         asked = kinds or ([None] if pins else [])
         if asked and not any(_gives(t, kind, pins, models, level) for kind in asked for t in texts):

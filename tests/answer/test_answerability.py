@@ -230,3 +230,33 @@ def test_an_english_question_about_a_named_company_is_not_answered_with_another_
 def test_a_stock_code_is_an_identifier_not_a_count(question, without, with_it):
     assert missing_attribute(question, [without]) == "code"
     assert missing_attribute(question, [with_it]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_it"),
+    [
+        (  # a number inside a name the question quotes
+            "“十城千辆”试点期间一共推广了多少辆新能源汽车？",
+            "“十城千辆”节能与新能源汽车示范推广试点启动。",
+            "“十城千辆”试点期间共推广新能源汽车2.7万辆。",
+        ),
+        (  # a lone 一 is the article "a", 零售 is no zero
+            "汉诺威工业博览会总共有多少参展商？",
+            "博览会上有一家中国企业的零售展台颇为显眼。",
+            "博览会共有4000家参展商。",
+        ),
+        (  # a bare year is no count
+            "How many new energy vehicles served at the Olympics?",
+            "2008北京奥运会是一个关键节点。",
+            "北京奥运会期间有500辆新能源汽车提供服务。",
+        ),
+    ],
+)
+def test_names_articles_and_years_are_not_counts(question, without, with_it):
+    assert missing_attribute(question, [without]) is not None
+    assert missing_attribute(question, [with_it]) is None
+
+
+def test_a_model_number_inside_a_quoted_name_still_counts_for_the_model_check():
+    question = "“Qwen1.5”有多少参数？"
+    assert missing_attribute(question, ["“Qwen1.5”的参数规模为720亿。"]) is None
