@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import asked_counts, squash
+from rag.text import asked_counts, squash, tagged_words
 
 from .question import PERSON_TITLE, QUOTED_TITLE, QuestionInfo
 
@@ -380,6 +380,25 @@ def _models(question: str) -> list[str]:
 
 
 _WHEN = frozenset({"day", "month", "year", "when"})  # kinds that only place something in time
+#: Kinds whose value is a count (`_COUNT`): the thing counted must stand next to it.
+_COUNT_KINDS = frozenset({"trade", "sales", "capacity", "workforce", "users", "parameters", "change", "number"})
+#: The words after 多少/几 (and a measure word) in a Chinese count question: 多少家参展商 → 参展商.
+_COUNTED = re.compile(rf"(?:多少|几)\s*[万亿千百]*\s*{_MEASURE}?([\u4e00-\u9fff]{{2,8}})")
+_NOUN_TAGS = ("n", "vn", "nz", "ng")
+
+
+def _counted_pins(question: str) -> list[re.Pattern[str]]:
+    """The thing a Chinese count question counts, next to a count (多少家参展商: a count near 参展商): any noun of
+    the words after 多少 up to a conjunction; a noun of four characters or more may stand by its first or last two
+    (新能源汽车: 汽车)."""
+    match = _COUNTED.search(QUOTED_TITLE.sub(" ", question))
+    phrase = re.split(r"[和与及或、，,]", match.group(1))[0] if match else ""
+    nouns = tagged_words(phrase, _NOUN_TAGS)
+    if not nouns:
+        return []
+    parts = [part for noun in nouns for part in (noun, *((noun[:2], noun[-2:]) if len(noun) >= 4 else ()))]
+    either = "|".join(re.escape(p) for p in dict.fromkeys(parts))
+    return [re.compile(rf"(?:{_COUNT}).{{0,{_NEAR}}}?(?:{either})|(?:{either}).{{0,{_NEAR}}}?(?:{_COUNT})")]
 
 
 def _requirements(question: str, level: int) -> tuple[list[AttributeKind], list[re.Pattern[str]], list[str]]:
@@ -393,6 +412,8 @@ def _requirements(question: str, level: int) -> tuple[list[AttributeKind], list[
     pins = _pins(question) if level >= 2 and asks_value and not info.lists else []
     if not kinds and "number" in asks and not info.lists:
         kinds = [_ANY_NUMBER]
+    if level >= 3 and any(k.name in _COUNT_KINDS for k in kinds):
+        pins += _counted_pins(question)
     return kinds, pins, _models(question) if level >= 4 else []
 
 

@@ -27,6 +27,7 @@ from .tokens import (
     person_names,
     query_terms,
     search_tokens,
+    tagged_words,
     tokenize,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "person_names",
     "query_terms",
     "search_tokens",
+    "tagged_words",
     "split_sentences",
     "squash",
     "strip_ornament",

@@ -260,3 +260,12 @@ def test_names_articles_and_years_are_not_counts(question, without, with_it):
 def test_a_model_number_inside_a_quoted_name_still_counts_for_the_model_check():
     question = "“Qwen1.5”有多少参数？"
     assert missing_attribute(question, ["“Qwen1.5”的参数规模为720亿。"]) is None
+
+
+def test_the_thing_a_chinese_count_question_counts_must_stand_by_the_count():
+    question = "2024年汉诺威工业博览会总共有多少家参展商？"
+    assert missing_attribute(question, ["2024年的汉诺威工业博览会，逾千家中国一流企业齐聚汉诺威。"]) is not None
+    assert missing_attribute(question, ["2024年汉诺威工业博览会共有4000家参展商。"]) is None
+    assert missing_attribute(question, ["2024年汉诺威工业博览会，参展商共有4000家。"]) is None
+    # a long noun may stand by its last two characters
+    assert missing_attribute("2023年一共推广了多少辆新能源汽车？", ["2023年共推广汽车2.7万辆。"]) is None
