@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from rag.text import asked_counts, squash, tagged_words
 
+from .entities import ORIGIN, asked_entities, missing_entity
 from .question import PERSON_TITLE, QUOTED_TITLE, QuestionInfo
 
 
@@ -408,6 +409,8 @@ def _requirements(question: str, level: int) -> tuple[list[AttributeKind], list[
     kinds = _asked_kinds(question, info.lists)
     if any(k.words is not None for k in kinds):  # 哪一年出生: the birth, not any year, must be given
         kinds = [k for k in kinds if k.words is not None or k.name not in _WHEN]
+    if ORIGIN in asked_entities(question) and "date" not in asks:  # where was … born: a place, not a birthday
+        kinds = [k for k in kinds if k.name != "birth"]
     asks_value = bool(asks & {"number", "date"} or kinds)  # "What was X's revenue in 2023?" pins 2023 too
     pins = _pins(question) if level >= 2 and asks_value and not info.lists else []
     if not kinds and "number" in asks and not info.lists:
@@ -436,11 +439,28 @@ def _without_quoted_names(text: str, question: str) -> str:
 
 
 def asks_attribute(question: str, level: int = 4) -> bool:
-    """The question asks for an attribute `missing_attribute` checks (a kind of value, or a pinned year or unit)."""
+    """The question asks for an attribute `missing_attribute` checks (a kind of value, a pinned year or unit, or an
+    entity such as a place)."""
     if level <= 0:
         return False
     kinds, pins, _ = _requirements(question, level)
-    return bool(kinds or pins)
+    return bool(kinds or pins or asked_entities(question))
+
+
+def _missing_value(question: str, texts: list[str], level: int) -> str | None:
+    """The asked value kind (or "year, period or unit") that the squashed cited `texts` do not give."""
+    kinds, pins, models = _requirements(question, level)
+    values = [_without_quoted_names(t, question) for t in texts]
+    if level >= 4:
+        asked = kinds or ([None] if pins else [])
+        if asked and not any(_gives(t, kind, pins, models, level) for kind in asked for t in values):
+            return asked[0].name if asked[0] else "year, period or unit"
+        return None
+    if kinds and not any(_holds(kind, t, level) for kind in kinds for t in values):
+        return kinds[0].name
+    if any(not any(p.search(t) for t in values) for p in pins):
+        return "year, period or unit"
+    return None
 
 
 def missing_attribute(question: str, quotes: Sequence[str], level: int = 4) -> str | None:
@@ -448,23 +468,14 @@ def missing_attribute(question: str, quotes: Sequence[str], level: int = 4) -> s
     None when they give it or the question asks for no such attribute. When the question's wording fits several
     kinds ("what share … subsidy fraud": a rate or a sum), a value of any of them will do.
 
-    `level`: 0 no check; 1 the value of the asked kind must be in a quote; 2 also every year, period and unit
-    the question pins down; 3 also the attribute's word or a synonym near the value; 4 also one sentence must
-    give the value with the pinned years and unit and the model numbers the question names (H100, 009)."""
+    `level`: 0 no check; 1 the value of the asked kind (or the asked entity, `entities`) must be in a quote; 2 also
+    every year, period and unit the question pins down; 3 also the attribute's word or a synonym near the value;
+    4 also one sentence must give the value with the pinned years and unit and the model numbers the question
+    names (H100, 009)."""
     if level <= 0 or not quotes:
         return None
-    kinds, pins, models = _requirements(question, level)
-    texts = [_without_quoted_names(squash(q), question) for q in quotes]
-    if level >= 4:
-        asked = kinds or ([None] if pins else [])
-        if asked and not any(_gives(t, kind, pins, models, level) for kind in asked for t in texts):
-            return asked[0].name if asked[0] else "year, period or unit"
-        return None
-    if kinds and not any(_holds(kind, t, level) for kind in kinds for t in texts):
-        return kinds[0].name
-    if any(not any(p.search(t) for t in texts) for p in pins):
-        return "year, period or unit"
-    return None
+    texts = [squash(q) for q in quotes]
+    return _missing_value(question, texts, level) or missing_entity(question, texts)
 
 
 __all__ = ["ATTRIBUTES", "AttributeKind", "asks_attribute", "missing_attribute"]

@@ -269,3 +269,27 @@ def test_the_thing_a_chinese_count_question_counts_must_stand_by_the_count():
     assert missing_attribute(question, ["2024年汉诺威工业博览会，参展商共有4000家。"]) is None
     # a long noun may stand by its last two characters
     assert missing_attribute("2023年一共推广了多少辆新能源汽车？", ["2023年共推广汽车2.7万辆。"]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_it"),
+    [
+        ("360集团创始人周鸿祎是哪里人？", "周鸿祎创办了360集团，专注网络安全。", "周鸿祎是湖北黄冈人。"),
+        ("Where was Zhou Hongyi born?", "周鸿祎创办了360集团。", "周鸿祎1970年出生于湖北黄冈。"),
+        (
+            "第七届数字中国建设峰会是在哪座城市召开的？",
+            "第七届数字中国建设峰会发布了多项成果。",
+            "第七届数字中国建设峰会在福州召开。",
+        ),
+        ("In which city was the Digital China Summit held?", "峰会发布了多项成果。", "数字中国建设峰会在福州召开。"),
+    ],
+)
+def test_a_question_asking_where_wants_a_place_in_the_cited_sentence(question, without, with_it):
+    assert missing_attribute(question, [without]) in ("origin", "place")
+    assert missing_attribute(question, [with_it]) is None
+
+
+def test_a_place_the_question_names_is_no_answer_to_where():
+    question = "北京的和利时科技集团总部设在哪里？"
+    assert missing_attribute(question, ["北京的和利时科技集团发展壮大。"]) == "place"
+    assert missing_attribute(question, ["和利时总部位于北京经济技术开发区。"]) is None
