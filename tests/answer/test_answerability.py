@@ -293,3 +293,25 @@ def test_a_place_the_question_names_is_no_answer_to_where():
     question = "北京的和利时科技集团总部设在哪里？"
     assert missing_attribute(question, ["北京的和利时科技集团发展壮大。"]) == "place"
     assert missing_attribute(question, ["和利时总部位于北京经济技术开发区。"]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_it"),
+    [
+        ("特邀评论员刘俊卿在哪个单位任职？", "刘俊卿 特邀评论员", "刘俊卿 中国电子信息产业发展研究院 特邀评论员"),
+        ("Which company developed Qwen1.5?", "Qwen1.5是一个开源大模型。", "Qwen1.5由阿里巴巴集团开发。"),
+        ("这款产品叫什么名字？", "这款产品性能很强。", "这款产品名为“天工”。"),
+        ("What is the name of the chip?", "这款芯片性能很强。", "这款芯片名为Blackwell。"),
+    ],
+)
+def test_a_question_asking_which_organisation_or_what_name_wants_one_in_the_cited_sentence(question, without, with_it):
+    assert missing_attribute(question, [without]) in ("organisation", "name")
+    assert missing_attribute(question, [with_it]) is None
+
+
+@pytest.mark.parametrize("question", ["Which company built the AI Yoon avatar?", "AI Yoon数字人是由哪家公司创建的？"])
+def test_an_organisation_only_described_is_not_named(question):
+    described = "AI Yoon由当地一家技术公司创建。"
+    assert missing_attribute(question, [described]) == "organisation"
+    assert missing_attribute(question, ["AI Yoon由韩国DeepBrain AI公司创建。"]) is None
+    assert missing_attribute(question, ["DeepBrain是一家技术公司，AI Yoon由它创建。"]) is None
