@@ -438,6 +438,21 @@ def _without_quoted_names(text: str, question: str) -> str:
     return text
 
 
+#: Places that stand for no rival of the place asked about (全国, 全球, 我国).
+_WIDE_PLACES = frozenset("中国 我国 全国 国内 国外 全球 世界 海外 国际 东部 中部 西部 中西部".split())
+
+
+def _named_places(text: str) -> set[str]:
+    return set(tagged_words(text, ("ns",))) - _WIDE_PLACES
+
+
+def _another_places(question: str, giving: list[str]) -> bool:
+    """A Chinese question for an amount names a place (印度) and every sentence giving the amount names another place
+    and not it: the figure is another place's (越南的1130万人)."""
+    asked = _named_places(QUOTED_TITLE.sub(" ", question))
+    return bool(asked) and all(not any(p in t for p in asked) and _named_places(t) for t in giving)
+
+
 def asks_attribute(question: str, level: int = 4) -> bool:
     """The question asks for an attribute `missing_attribute` checks (a kind of value, a pinned year or unit, or an
     entity such as a place)."""
@@ -453,7 +468,9 @@ def _missing_value(question: str, texts: list[str], level: int) -> str | None:
     values = [_without_quoted_names(t, question) for t in texts]
     if level >= 4:
         asked = kinds or ([None] if pins else [])
-        if asked and not any(_gives(t, kind, pins, models, level) for kind in asked for t in values):
+        giving = [t for t in values if any(_gives(t, kind, pins, models, level) for kind in asked)]
+        amounts = any(k.quantity for k in kinds)  # a figure (not a year or a school) is what is swapped
+        if (asked and not giving) or (amounts and _another_places(question, giving)):
             return asked[0].name if asked[0] else "year, period or unit"
         return None
     if kinds and not any(_holds(kind, t, level) for kind in kinds for t in values):

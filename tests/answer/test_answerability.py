@@ -315,3 +315,12 @@ def test_an_organisation_only_described_is_not_named(question):
     assert missing_attribute(question, [described]) == "organisation"
     assert missing_attribute(question, ["AI Yoon由韩国DeepBrain AI公司创建。"]) is None
     assert missing_attribute(question, ["DeepBrain是一家技术公司，AI Yoon由它创建。"]) is None
+
+
+def test_a_figure_of_another_place_does_not_answer_for_the_place_asked():
+    question = "印度制造业的从业人数有多少？"
+    vietnam = "越南制造业从业人数约为1130万人。"
+    assert missing_attribute(question, [vietnam]) == "workforce"
+    assert missing_attribute(question, [vietnam, "印度制造业从业人数约为6000万人。"]) is None
+    assert missing_attribute(question, ["制造业从业人数约为6000万人。"]) is None  # no rival place named
+    assert missing_attribute(question, ["全国制造业从业人数约为6000万人。"]) is None  # 全国 is no rival
