@@ -6,11 +6,15 @@ answer quotes whatever sentence is closest, although the magazine never gives th
 `missing_attribute` reads the asked attribute off the question with the table `ATTRIBUTES` (Chinese and English
 wording) and checks the cited sentences: the value of that kind must be there (a money amount, an age, a year,
 a percentage…), next to the attribute's own word or a synonym (净利润/净利/盈利, "revenue" → 营收/营业收入/收入),
-and a year, quarter or unit the question pins down (2023年, 一季度, 多少万辆) must be there too.
+and a year, quarter or unit the question pins down (2023年, 一季度, 多少万辆) must be there too. A count must stand
+by the thing a Chinese question counts (多少家参展商); a number inside a name the question quotes (“十城千辆”), the
+article 一家 and a bare year are no counts; a figure given for another place than the one a Chinese question names
+(越南 for 印度) does not answer. A question that asks where, which organisation or what name wants one in a cited
+sentence (`entities`).
 
 The levels (`AnswerSettings.attribute_check`): 0 off; 1 the value's kind; 2 also the pinned year, period and unit;
-3 also the attribute word near the value; 4 (the default) also all of it in one cited sentence, with the model
-numbers the question names (a price of the B200 does not answer a question about the H100).
+3 also the attribute word (or counted thing) near the value; 4 (the default) also all of it in one cited sentence,
+with the model numbers the question names (a price of the B200 does not answer a question about the H100).
 """
 
 from __future__ import annotations
