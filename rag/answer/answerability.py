@@ -6,11 +6,15 @@ answer quotes whatever sentence is closest, although the magazine never gives th
 `missing_attribute` reads the asked attribute off the question with the table `ATTRIBUTES` (Chinese and English
 wording) and checks the cited sentences: the value of that kind must be there (a money amount, an age, a year,
 a percentage…), next to the attribute's own word or a synonym (净利润/净利/盈利, "revenue" → 营收/营业收入/收入),
-and a year, quarter or unit the question pins down (2023年, 一季度, 多少万辆) must be there too.
+and a year, quarter or unit the question pins down (2023年, 一季度, 多少万辆) must be there too. A count must stand
+by the thing a Chinese question counts (多少家参展商); a number inside a name the question quotes (“十城千辆”), the
+article 一家 and a bare year are no counts; a figure given for another place than the one a Chinese question names
+(越南 for 印度) does not answer. A question that asks where, which organisation or what name wants one in a cited
+sentence (`entities`).
 
 The levels (`AnswerSettings.attribute_check`): 0 off; 1 the value's kind; 2 also the pinned year, period and unit;
-3 also the attribute word near the value; 4 (the default) also all of it in one cited sentence, with the model
-numbers the question names (a price of the B200 does not answer a question about the H100).
+3 also the attribute word (or counted thing) near the value; 4 (the default) also all of it in one cited sentence,
+with the model numbers the question names (a price of the B200 does not answer a question about the H100).
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import asked_counts, squash
+from rag.text import asked_counts, squash, tagged_words
 
+from .entities import ORIGIN, asked_entities, missing_entity
 from .question import PERSON_TITLE, QUOTED_TITLE, QuestionInfo
 
 
@@ -43,12 +48,19 @@ _MONTH = r"\d{1,2}\s*月|[一二三四五六七八九十]{1,3}月|(?:19|20)\d{2}
 _DAY = r"\d{1,2}\s*[日号]|[一二三四五六七八九十]{1,3}[日号]|(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}"
 _WHEN = rf"{_YEAR}|{_MONTH}|{_DAY}|年[初底末中]|[上下]半年|季度|世纪|年代"
 _AGE = r"\d{1,3}\s*周?岁|[一二三四五六七八九十]+岁|年龄|岁数|出生|生于|年生|\d0后|\bborn\b|\baged\b|years? old"
+_MEASURE = r"[个家辆人名台件部款项种条次位所座吨架颗套只]"
+#: Not a count though a word follows: a lone 一/零/〇 (一家 "a", 零售 "retail") and a bare year (2024汉诺威).
+_NOT_COUNT = (
+    rf"(?![零〇一](?![零〇一二两三四五六七八九十百千万亿几]))(?!(?:19|20)\d{{2}}(?![\d.,，]|{_SCALE}{_MEASURE}))"
+)
 #: A counted amount: a number with its unit or measure word (a date such as 2023年 or 5月 is not a count).
-_COUNT = rf"(?<![\d.]){_NUM}{_SCALE}(?![年月日号\d])[\u4e00-\u9fffA-Za-z%％]"
+_COUNT = rf"(?<![\d.]){_NOT_COUNT}{_NUM}{_SCALE}(?![年月日号\d])[\u4e00-\u9fffA-Za-z%％]"
 _RANK = r"第\s*\d|第[一二三四五六七八九十百]+|排名|位列|位居|居首|首位|榜首|\btop\b"
 _DURATION = rf"{_NUM}{_SCALE}(?:个)?(?:年|月|周|天|日|小时|分钟|秒)|多年|数年|\d+\s*(?:years?|months?|days?|hours?)"
 _WHICH_SCHOOL = r"(?:哪|什么)(?:一)?(?:所|个|家)?(?:大学|学校|高校|院校)"
 _SCHOOL = r"大学|学院|学校|高校|院校|研究生院|university|college|institute"
+#: A stock or securities code (0558.HK, 603308, TSLA.O): digits or a ticker, not an amount.
+_CODE = r"(?<![\d.])\d{4,6}(?:\.[A-Za-z]{2})?(?![\d.])|\b[A-Z]{1,5}\.[A-Z]{1,2}\b"
 _STUDY = r"毕业|就读|攻读|学位|博士|硕士|学士|本科|求学|校友|读书|专业|graduat|degree|ph\.?d|doctor|master|bachelor"
 
 
@@ -259,6 +271,16 @@ ATTRIBUTES: tuple[AttributeKind, ...] = (
         None,
         False,
     ),
+    AttributeKind(  # a code is no count: "代码是多少" asks for an identifier
+        "code",
+        _rx(
+            r"(?:股票|证券|股份|上市|交易)代码|代码(?:是|为)(?:多少|什么)|"
+            r"\bticker\b|\b(?:stock|securities|share) (?:code|symbol)\b"
+        ),
+        _rx(_CODE),
+        _rx(r"代码|股票|证券|港股|上市|ticker|code|stock"),
+        False,
+    ),
     AttributeKind("rank", _rx(r"第几|排名|排第|名次|\brank(?:ed|ing|s)?\b"), _rx(_RANK), None, False),
     AttributeKind(
         "duration",
@@ -363,6 +385,25 @@ def _models(question: str) -> list[str]:
 
 
 _WHEN = frozenset({"day", "month", "year", "when"})  # kinds that only place something in time
+#: Kinds whose value is a count (`_COUNT`): the thing counted must stand next to it.
+_COUNT_KINDS = frozenset({"trade", "sales", "capacity", "workforce", "users", "parameters", "change", "number"})
+#: The words after 多少/几 (and a measure word) in a Chinese count question: 多少家参展商 → 参展商.
+_COUNTED = re.compile(rf"(?:多少|几)\s*[万亿千百]*\s*{_MEASURE}?([\u4e00-\u9fff]{{2,8}})")
+_NOUN_TAGS = ("n", "vn", "nz", "ng")
+
+
+def _counted_pins(question: str) -> list[re.Pattern[str]]:
+    """The thing a Chinese count question counts, next to a count (多少家参展商: a count near 参展商): any noun of
+    the words after 多少 up to a conjunction; a noun of four characters or more may stand by its first or last two
+    (新能源汽车: 汽车)."""
+    match = _COUNTED.search(QUOTED_TITLE.sub(" ", question))
+    phrase = re.split(r"[和与及或、，,]", match.group(1))[0] if match else ""
+    nouns = tagged_words(phrase, _NOUN_TAGS)
+    if not nouns:
+        return []
+    parts = [part for noun in nouns for part in (noun, *((noun[:2], noun[-2:]) if len(noun) >= 4 else ()))]
+    either = "|".join(re.escape(p) for p in dict.fromkeys(parts))
+    return [re.compile(rf"(?:{_COUNT}).{{0,{_NEAR}}}?(?:{either})|(?:{either}).{{0,{_NEAR}}}?(?:{_COUNT})")]
 
 
 def _requirements(question: str, level: int) -> tuple[list[AttributeKind], list[re.Pattern[str]], list[str]]:
@@ -372,10 +413,14 @@ def _requirements(question: str, level: int) -> tuple[list[AttributeKind], list[
     kinds = _asked_kinds(question, info.lists)
     if any(k.words is not None for k in kinds):  # 哪一年出生: the birth, not any year, must be given
         kinds = [k for k in kinds if k.words is not None or k.name not in _WHEN]
+    if ORIGIN in asked_entities(question) and "date" not in asks:  # where was … born: a place, not a birthday
+        kinds = [k for k in kinds if k.name != "birth"]
     asks_value = bool(asks & {"number", "date"} or kinds)  # "What was X's revenue in 2023?" pins 2023 too
     pins = _pins(question) if level >= 2 and asks_value and not info.lists else []
     if not kinds and "number" in asks and not info.lists:
         kinds = [_ANY_NUMBER]
+    if level >= 3 and any(k.name in _COUNT_KINDS for k in kinds):
+        pins += _counted_pins(question)
     return kinds, pins, _models(question) if level >= 4 else []
 
 
@@ -388,12 +433,55 @@ def _gives(text: str, kind: AttributeKind | None, pins: list[re.Pattern[str]], m
     )
 
 
+def _without_quoted_names(text: str, question: str) -> str:
+    """`text` without the names the question quotes (the 千辆 of “十城千辆” is no count of cars); the model numbers
+    in them stay, for the model check."""
+    for name in QUOTED_TITLE.findall(question):
+        if len(name) > 2:
+            text = text.replace(squash(name), " ".join(["", *_MODEL.findall(name), ""]))
+    return text
+
+
+#: Places that stand for no rival of the place asked about (全国, 全球, 我国).
+_WIDE_PLACES = frozenset("中国 我国 全国 国内 国外 全球 世界 海外 国际 东部 中部 西部 中西部".split())
+
+
+def _named_places(text: str) -> set[str]:
+    return set(tagged_words(text, ("ns",))) - _WIDE_PLACES
+
+
+def _another_places(question: str, giving: list[str]) -> bool:
+    """A Chinese question for an amount names a place (印度) and every sentence giving the amount names another place
+    and not it: the figure is another place's (越南的1130万人)."""
+    asked = _named_places(QUOTED_TITLE.sub(" ", question))
+    return bool(asked) and all(not any(p in t for p in asked) and _named_places(t) for t in giving)
+
+
 def asks_attribute(question: str, level: int = 4) -> bool:
-    """The question asks for an attribute `missing_attribute` checks (a kind of value, or a pinned year or unit)."""
+    """The question asks for an attribute `missing_attribute` checks (a kind of value, a pinned year or unit, or an
+    entity such as a place)."""
     if level <= 0:
         return False
     kinds, pins, _ = _requirements(question, level)
-    return bool(kinds or pins)
+    return bool(kinds or pins or asked_entities(question))
+
+
+def _missing_value(question: str, texts: list[str], level: int) -> str | None:
+    """The asked value kind (or "year, period or unit") that the squashed cited `texts` do not give."""
+    kinds, pins, models = _requirements(question, level)
+    values = [_without_quoted_names(t, question) for t in texts]
+    if level >= 4:
+        asked = kinds or ([None] if pins else [])
+        giving = [t for t in values if any(_gives(t, kind, pins, models, level) for kind in asked)]
+        amounts = any(k.quantity for k in kinds)  # a figure (not a year or a school) is what is swapped
+        if (asked and not giving) or (amounts and _another_places(question, giving)):
+            return asked[0].name if asked[0] else "year, period or unit"
+        return None
+    if kinds and not any(_holds(kind, t, level) for kind in kinds for t in values):
+        return kinds[0].name
+    if any(not any(p.search(t) for t in values) for p in pins):
+        return "year, period or unit"
+    return None
 
 
 def missing_attribute(question: str, quotes: Sequence[str], level: int = 4) -> str | None:
@@ -401,23 +489,14 @@ def missing_attribute(question: str, quotes: Sequence[str], level: int = 4) -> s
     None when they give it or the question asks for no such attribute. When the question's wording fits several
     kinds ("what share … subsidy fraud": a rate or a sum), a value of any of them will do.
 
-    `level`: 0 no check; 1 the value of the asked kind must be in a quote; 2 also every year, period and unit
-    the question pins down; 3 also the attribute's word or a synonym near the value; 4 also one sentence must
-    give the value with the pinned years and unit and the model numbers the question names (H100, 009)."""
+    `level`: 0 no check; 1 the value of the asked kind (or the asked entity, `entities`) must be in a quote; 2 also
+    every year, period and unit the question pins down; 3 also the attribute's word or a synonym near the value;
+    4 also one sentence must give the value with the pinned years and unit and the model numbers the question
+    names (H100, 009)."""
     if level <= 0 or not quotes:
         return None
-    kinds, pins, models = _requirements(question, level)
     texts = [squash(q) for q in quotes]
-    if level >= 4:
-        asked = kinds or ([None] if pins else [])
-        if asked and not any(_gives(t, kind, pins, models, level) for kind in asked for t in texts):
-            return asked[0].name if asked[0] else "year, period or unit"
-        return None
-    if kinds and not any(_holds(kind, t, level) for kind in kinds for t in texts):
-        return kinds[0].name
-    if any(not any(p.search(t) for t in texts) for p in pins):
-        return "year, period or unit"
-    return None
+    return _missing_value(question, texts, level) or missing_entity(question, texts)
 
 
 __all__ = ["ATTRIBUTES", "AttributeKind", "asks_attribute", "missing_attribute"]

@@ -28,6 +28,7 @@ from .tokens import (
     person_names,
     query_terms,
     search_tokens,
+    tagged_words,
     tokenize,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "person_names",
     "query_terms",
     "search_tokens",
+    "tagged_words",
     "split_sentences",
     "squash",
     "strip_ornament",

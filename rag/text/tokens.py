@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Collection
 from functools import lru_cache
 from types import ModuleType
 
@@ -143,9 +144,15 @@ def query_terms(text: str) -> dict[str, float]:
     return weights
 
 
-def person_names(sentence: str) -> list[str]:
-    """Person names (jieba part-of-speech `nr`, two characters or more) in `sentence`."""
+def tagged_words(text: str, tags: Collection[str]) -> list[str]:
+    """The words of `text` (two characters or more) whose jieba part-of-speech tag is one of `tags` ("ns" places,
+    "nt" organisations, "n" nouns)."""
     import jieba.posseg as pseg
 
     jieba_module()  # the shared dictionary, initialised quietly
-    return [w for w, flag in pseg.cut(sentence) if flag == "nr" and len(w) >= 2]
+    return [w for w, flag in pseg.cut(text) if flag in tags and len(w) >= 2]
+
+
+def person_names(sentence: str) -> list[str]:
+    """Person names (jieba part-of-speech `nr`, two characters or more) in `sentence`."""
+    return tagged_words(sentence, ("nr",))

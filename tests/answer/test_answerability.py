@@ -218,3 +218,109 @@ def test_an_english_question_about_a_named_company_is_not_answered_with_another_
     assert not own.abstained and "52.66%" in own.citations[0].quote
     # a name the article gives as its author counts: the passage need not repeat it
     assert not answerer.answer("According to Wuhan Zhixin, what share of revenue went to R&D in 2022?").abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_it"),
+    [
+        ("力劲集团在港股的股票代码是多少？", "力劲集团拥有员工5000多人。", "力劲集团 股票代码：0558.HK"),
+        ("What is the stock code of Yingliu?", "应流股份员工超过3000人。", "应流股份（证券代码：603308）"),
+    ],
+)
+def test_a_stock_code_is_an_identifier_not_a_count(question, without, with_it):
+    assert missing_attribute(question, [without]) == "code"
+    assert missing_attribute(question, [with_it]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_it"),
+    [
+        (  # a number inside a name the question quotes
+            "“十城千辆”试点期间一共推广了多少辆新能源汽车？",
+            "“十城千辆”节能与新能源汽车示范推广试点启动。",
+            "“十城千辆”试点期间共推广新能源汽车2.7万辆。",
+        ),
+        (  # a lone 一 is the article "a", 零售 is no zero
+            "汉诺威工业博览会总共有多少参展商？",
+            "博览会上有一家中国企业的零售展台颇为显眼。",
+            "博览会共有4000家参展商。",
+        ),
+        (  # a bare year is no count
+            "How many new energy vehicles served at the Olympics?",
+            "2008北京奥运会是一个关键节点。",
+            "北京奥运会期间有500辆新能源汽车提供服务。",
+        ),
+    ],
+)
+def test_names_articles_and_years_are_not_counts(question, without, with_it):
+    assert missing_attribute(question, [without]) is not None
+    assert missing_attribute(question, [with_it]) is None
+
+
+def test_a_model_number_inside_a_quoted_name_still_counts_for_the_model_check():
+    question = "“Qwen1.5”有多少参数？"
+    assert missing_attribute(question, ["“Qwen1.5”的参数规模为720亿。"]) is None
+
+
+def test_the_thing_a_chinese_count_question_counts_must_stand_by_the_count():
+    question = "2024年汉诺威工业博览会总共有多少家参展商？"
+    assert missing_attribute(question, ["2024年的汉诺威工业博览会，逾千家中国一流企业齐聚汉诺威。"]) is not None
+    assert missing_attribute(question, ["2024年汉诺威工业博览会共有4000家参展商。"]) is None
+    assert missing_attribute(question, ["2024年汉诺威工业博览会，参展商共有4000家。"]) is None
+    # a long noun may stand by its last two characters
+    assert missing_attribute("2023年一共推广了多少辆新能源汽车？", ["2023年共推广汽车2.7万辆。"]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_it"),
+    [
+        ("360集团创始人周鸿祎是哪里人？", "周鸿祎创办了360集团，专注网络安全。", "周鸿祎是湖北黄冈人。"),
+        ("Where was Zhou Hongyi born?", "周鸿祎创办了360集团。", "周鸿祎1970年出生于湖北黄冈。"),
+        (
+            "第七届数字中国建设峰会是在哪座城市召开的？",
+            "第七届数字中国建设峰会发布了多项成果。",
+            "第七届数字中国建设峰会在福州召开。",
+        ),
+        ("In which city was the Digital China Summit held?", "峰会发布了多项成果。", "数字中国建设峰会在福州召开。"),
+    ],
+)
+def test_a_question_asking_where_wants_a_place_in_the_cited_sentence(question, without, with_it):
+    assert missing_attribute(question, [without]) in ("origin", "place")
+    assert missing_attribute(question, [with_it]) is None
+
+
+def test_a_place_the_question_names_is_no_answer_to_where():
+    question = "北京的和利时科技集团总部设在哪里？"
+    assert missing_attribute(question, ["北京的和利时科技集团发展壮大。"]) == "place"
+    assert missing_attribute(question, ["和利时总部位于北京经济技术开发区。"]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "without", "with_it"),
+    [
+        ("特邀评论员刘俊卿在哪个单位任职？", "刘俊卿 特邀评论员", "刘俊卿 中国电子信息产业发展研究院 特邀评论员"),
+        ("Which company developed Qwen1.5?", "Qwen1.5是一个开源大模型。", "Qwen1.5由阿里巴巴集团开发。"),
+        ("这款产品叫什么名字？", "这款产品性能很强。", "这款产品名为“天工”。"),
+        ("What is the name of the chip?", "这款芯片性能很强。", "这款芯片名为Blackwell。"),
+    ],
+)
+def test_a_question_asking_which_organisation_or_what_name_wants_one_in_the_cited_sentence(question, without, with_it):
+    assert missing_attribute(question, [without]) in ("organisation", "name")
+    assert missing_attribute(question, [with_it]) is None
+
+
+@pytest.mark.parametrize("question", ["Which company built the AI Yoon avatar?", "AI Yoon数字人是由哪家公司创建的？"])
+def test_an_organisation_only_described_is_not_named(question):
+    described = "AI Yoon由当地一家技术公司创建。"
+    assert missing_attribute(question, [described]) == "organisation"
+    assert missing_attribute(question, ["AI Yoon由韩国DeepBrain AI公司创建。"]) is None
+    assert missing_attribute(question, ["DeepBrain是一家技术公司，AI Yoon由它创建。"]) is None
+
+
+def test_a_figure_of_another_place_does_not_answer_for_the_place_asked():
+    question = "印度制造业的从业人数有多少？"
+    vietnam = "越南制造业从业人数约为1130万人。"
+    assert missing_attribute(question, [vietnam]) == "workforce"
+    assert missing_attribute(question, [vietnam, "印度制造业从业人数约为6000万人。"]) is None
+    assert missing_attribute(question, ["制造业从业人数约为6000万人。"]) is None  # no rival place named
+    assert missing_attribute(question, ["全国制造业从业人数约为6000万人。"]) is None  # 全国 is no rival
