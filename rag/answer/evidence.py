@@ -95,11 +95,8 @@ def check_evidence(
     by_k = {e.k: e for e in evidence if e.n in by_n}
     markers = MarkerMap(by_k.values())
     checked = check_citations(markers.feed(raw) + markers.flush(), sources, context)
-    sentences = [
-        Source(e.k, replace(by_n[e.n].chunk, text=e.text), by_n[e.n].document, by_n[e.n].score) for e in by_k.values()
-    ]
     exact: dict[int, list[Citation]] = {}
-    for c in check_citations(raw, sentences, context).citations:
+    for c in check_citations(raw, sentence_sources(by_k.values(), sources), context).citations:
         e = by_k[c.n]
         quote = Citation(e.n, by_n[e.n].chunk.id, e.text, (e.start, e.start + len(e.text)))
         if quote not in exact.setdefault(e.n, []):
@@ -110,6 +107,16 @@ def check_evidence(
             if quote not in citations:
                 citations.append(quote)
     return CitationCheck(checked.text, citations, checked.removed)
+
+
+def sentence_sources(evidence: Iterable[Evidence], sources: Sequence[Source]) -> list[Source]:
+    """Each evidence sentence as a source of its own, numbered `k` (to check a line against that very sentence)."""
+    by_n = {s.n: s for s in sources}
+    return [
+        Source(e.k, replace(by_n[e.n].chunk, text=e.text), by_n[e.n].document, by_n[e.n].score)
+        for e in evidence
+        if e.n in by_n
+    ]
 
 
 def evidence_messages(question: str, evidence: Iterable[Evidence], english: bool) -> list[dict[str, str]]:

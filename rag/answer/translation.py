@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from rag.text import bigrams, is_english, norm, overlap, squash, written_numbers
 
-from .citations import MARKER
+from .citations import MARKER, check_citations
 from .context import AnswerContext
-from .evidence import ENGLISH_CHAR, Evidence, check_evidence
+from .evidence import ENGLISH_CHAR, Evidence, sentence_sources
 from .records import ENGLISH_NOTE, Answer, Citation, Source
 
 TRANSLATION_SYSTEM_PROMPT = (
@@ -155,16 +155,20 @@ def verified_answer(
     pieces: Sequence[Piece], english: Mapping[int, str], sources: Sequence[Source], context: AnswerContext | None
 ) -> tuple[str, list[int]]:
     """The answer with sentence markers `[k]`: each piece in English when its translation keeps the piece's
-    numbers and the citation check finds it backed by the passage, else quoted in the original Chinese.
+    numbers and the citation check finds it backed by the very sentence it translates, else quoted in Chinese.
     Returns the text and the numbers k of the pieces quoted in Chinese."""
     shown: dict[int, str] = {}
     quoted: list[int] = []
     for p in pieces:
         text = english.get(p.k)
-        if text is not None and same_numbers(text, p.text):
-            if check_evidence(f"{text} [{p.k}]", [p.evidence], sources, context).citations:
-                shown[p.k] = text
-                continue
+        own = sentence_sources([p.evidence], sources)  # backed by the sentence it translates, not its neighbours
+        if (
+            text is not None
+            and same_numbers(text, p.text)
+            and check_citations(f"{text} [{p.k}]", own, context).citations
+        ):
+            shown[p.k] = text
+            continue
         shown[p.k] = p.text
         quoted.append(p.k)
     return laid_out(pieces, shown), quoted
