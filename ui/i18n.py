@@ -304,9 +304,9 @@ _LIBRARY: list[tuple[re.Pattern[str], str, str]] = [
         "number or was not backed by the passage.",
     ),
     (
-        re.compile(r"^no sentence of the translation was backed", re.I),
-        "模型的译文没有一句能被段落支持，以下是摘录原文的回答。",
-        "No sentence of the model's translation was backed by a passage; this is the extractive answer.",
+        re.compile(r"^no sentence of the model's translation could be verified", re.I),
+        "模型的译文没有一句能核实，以下是摘录原文的回答。",
+        "No sentence of the model's translation could be verified; this is the extractive answer.",
     ),
     (
         re.compile(r"^the language model (?:could not answer|failed) \((.*)\); this is the extractive answer", re.I),

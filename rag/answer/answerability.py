@@ -59,8 +59,8 @@ _RANK = r"第\s*\d|第[一二三四五六七八九十百]+|排名|位列|位居|
 _DURATION = rf"{_NUM}{_SCALE}(?:个)?(?:年|月|周|天|日|小时|分钟|秒)|多年|数年|\d+\s*(?:years?|months?|days?|hours?)"
 _WHICH_SCHOOL = r"(?:哪|什么)(?:一)?(?:所|个|家)?(?:大学|学校|高校|院校)"
 _SCHOOL = r"大学|学院|学校|高校|院校|研究生院|university|college|institute"
-#: A stock or securities code (0558.HK, 603308, TSLA.O): digits or a ticker, not an amount.
-_CODE = r"(?<![\d.])\d{4,6}(?:\.[A-Za-z]{2})?(?![\d.])|\b[A-Z]{1,5}\.[A-Z]{1,2}\b"
+#: A stock or securities code (0558.HK, 603308, TSLA.O): digits or a ticker, not an amount, not a year (2021年).
+_CODE = r"(?<![\d.])(?!(?:19|20)\d{2}年)\d{4,6}(?:\.[A-Za-z]{2})?(?![\d.])|\b[A-Z]{1,5}\.[A-Z]{1,2}\b"
 _STUDY = r"毕业|就读|攻读|学位|博士|硕士|学士|本科|求学|校友|读书|专业|graduat|degree|ph\.?d|doctor|master|bachelor"
 
 
@@ -446,6 +446,9 @@ def _without_quoted_names(text: str, question: str) -> str:
 _WIDE_PLACES = frozenset("中国 我国 全国 国内 国外 全球 世界 海外 国际 东部 中部 西部 中西部".split())
 
 
+_PLACE_SUFFIX = re.compile(r"(?:省|市|自治区|特别行政区)$")
+
+
 def _named_places(text: str) -> set[str]:
     return set(tagged_words(text, ("ns",))) - _WIDE_PLACES
 
@@ -453,7 +456,7 @@ def _named_places(text: str) -> set[str]:
 def _another_places(question: str, giving: list[str]) -> bool:
     """A Chinese question for an amount names a place (印度) and every sentence giving the amount names another place
     and not it: the figure is another place's (越南的1130万人)."""
-    asked = _named_places(QUOTED_TITLE.sub(" ", question))
+    asked = {_PLACE_SUFFIX.sub("", p) or p for p in _named_places(QUOTED_TITLE.sub(" ", question))}  # 北京市 is 北京
     return bool(asked) and all(not any(p in t for p in asked) and _named_places(t) for t in giving)
 
 

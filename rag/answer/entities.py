@@ -23,8 +23,10 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 _NEAR = 20  # characters between a place and the word that makes it an origin (as `answerability._NEAR`)
-#: A place name by its ending: 湖南省, 杭州市, 得克萨斯州, 海淀区, 紫竹院路, 经济技术开发区.
-_PLACE_NAME = re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|州|县|区|镇|村|路|街|号|岛|园区|开发区|新区)")
+#: A place name by its ending: 湖南省, 杭州市, 得克萨斯州, 海淀区, 经济技术开发区 (not 市场, 区域, 省份).
+_PLACE_NAME = re.compile(
+    r"[\u4e00-\u9fff]{1,8}(?:省(?!份)|市(?![场值民面况])|州|县|区(?![域别块间])|镇|村|岛|园区|开发区|新区)"
+)
 #: The words that make a place someone's origin (湖北人, 籍贯, 出生于, 来自).
 _ORIGIN_WORDS = _rx(r"人|籍|出生|生于|老家|家乡|来自|born|native")
 
@@ -175,8 +177,10 @@ def missing_entity(question: str, texts: list[str]) -> str | None:
     """The asked entity kind that none of the squashed cited `texts` gives, or None. An organisation or name that
     the first (best) cited sentence only describes (当地一家技术公司) is not given."""
     asked = asked_entities(question)
-    if texts and any(k in _NAMED_KINDS for k in asked) and _DESCRIBED_ONLY.search(texts[0]):
-        return next(k for k in asked if k in _NAMED_KINDS).name
+    named = [k for k in asked if k in _NAMED_KINDS]
+    if texts and named and (described := _DESCRIBED_ONLY.search(texts[0])):
+        if not _new(organisations(texts[0][described.end() :]), question):  # 一家…企业——广州中望龙腾… names it
+            return named[0].name
     for kind in asked:
         if not any(kind.gives(text, question) for text in texts):
             return kind.name

@@ -60,6 +60,7 @@ from .translation import (
     translation_grammar,
     translation_messages,
     verified_answer,
+    within,
 )
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ _NOT_FOUND_EN = re.compile(
 
 
 NO_MODEL_ANSWER = "the language model found no answer in the sentences it read; this is the extractive answer"
+NOTHING_TRANSLATED = "no sentence of the model's translation could be verified; this is the extractive answer"
 
 
 def _is_not_found(text: str) -> bool:
@@ -296,11 +298,16 @@ class Answerer:
     ) -> Iterator[str | Answer]:
         """An English question: the model translates the extractive answer piece by piece (`rag.answer.translation`);
         every English piece cites the passage of the sentence it translates, checked like any model's citation."""
-        pieces = answer_pieces(fallback, self.settings.evidence_chars)
+        fallback = self._attributed(fallback)  # the quotes decide: no point translating an abstention
+        pieces = answer_pieces(fallback)
+        if fallback.abstained or not pieces:
+            yield replace(fallback, answerer=llm.label) if fallback.abstained else fallback
+            return
+        asked = within(pieces, self.settings.evidence_chars)
         evidence = [p.evidence for p in pieces]
         written: list[str] = []
-        deltas = _recorded(llm.stream(translation_messages(question, pieces), translation_grammar(pieces)), written)
-        layout = TranslationStream(pieces)  # "[k] English" lines become "English [n]" as they stream
+        deltas = _recorded(llm.stream(translation_messages(question, asked), translation_grammar(asked)), written)
+        layout = TranslationStream(asked)  # "[k] English" lines become "English [n]" as they stream
         for piece in _guarded(_mapped((layout.feed(d) for d in deltas), MarkerMap(evidence)), fallback):
             yield piece
             if isinstance(piece, Answer):
@@ -308,16 +315,15 @@ class Answerer:
         english = translated_pieces("".join(written))
         text, quoted = verified_answer(pieces, english, sources, self.context)
         checked = check_evidence(text, evidence, sources, self.context)
+        if len(quoted) == len(pieces) or not checked.citations:
+            yield replace(fallback, notice=NOTHING_TRANSLATED)
+            return
         notices = [_removed_notice(checked.removed)] if checked.removed else []
         if quoted:
             notices.append(
                 f"{len(quoted)} of the answer's {len(pieces)} sentences are quoted in Chinese: the model's translation"
                 " was missing, changed a number or was not backed by the passage"
             )
-        if len(quoted) == len(pieces) or not checked.citations:
-            notices.append("no sentence of the translation was backed by a passage; this is the extractive answer")
-            yield replace(fallback, notice="; ".join(notices))
-            return
         notice = "; ".join(notices) or None
         yield Answer(question, checked.text, False, checked.citations, sources, llm.label, notice, analysis.confidence)
 

@@ -15,10 +15,10 @@ its passage, and a kept citation quotes the very sentence that was translated.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from rag.text import bigrams, is_english, norm, overlap, squash, written_numbers
+from rag.text import Number, bigrams, norm, overlap, squash, written_numbers
 
 from .citations import MARKER, check_citations
 from .context import AnswerContext
@@ -54,29 +54,37 @@ class Piece:
     evidence: Evidence
 
 
-def answer_pieces(answer: Answer, budget: int = 900) -> list[Piece]:
-    """The pieces of `answer` the model translates: each run of text before a `[n]` marker, in order, until
-    `budget` characters (the first piece always)."""
+def answer_pieces(answer: Answer) -> list[Piece]:
+    """The pieces of `answer`: each run of text before a `[n]` marker (a quoted sentence or list item), in order."""
     body = answer.text.replace(ENGLISH_NOTE, "")
     unused = list(answer.citations)
     pieces: list[Piece] = []
-    used = 0
     for line_no, line in enumerate(body.splitlines()):
         last = 0
         for m in MARKER.finditer(line):
             text, last = line[last : m.start()].strip(), m.end()
             if not norm(text):
                 continue  # a second marker of the same sentence
-            if pieces and used + len(text) > budget:
-                return pieces
             n = int(re.split(r"\D+", m.group(1))[0])
             quote = _quote_of(text, n, unused)
             if quote is not None:
                 unused.remove(quote)
             evidence = Evidence(len(pieces) + 1, n, quote.quote if quote else text, quote.span[0] if quote else 0)
             pieces.append(Piece(len(pieces) + 1, text, line_no, evidence))
-            used += len(text)
     return pieces
+
+
+def within(pieces: Sequence[Piece], budget: int = 900) -> list[Piece]:
+    """The first pieces, up to `budget` characters of Chinese (the first always): what the model translates (on 2
+    cores the prompt and the reply cost time; later pieces are quoted in Chinese)."""
+    taken: list[Piece] = []
+    used = 0
+    for p in pieces:
+        if taken and used + len(p.text) > budget:
+            break
+        taken.append(p)
+        used += len(p.text)
+    return taken
 
 
 def _quote_of(text: str, n: int, citations: Sequence[Citation]) -> Citation | None:
@@ -123,13 +131,13 @@ def translated_pieces(raw: str) -> dict[int, str]:
     return out
 
 
-def laid_out(pieces: Sequence[Piece], texts: Mapping[int, str]) -> str:
-    """`texts` of the pieces with their sentence markers `[k]`, in the lines of the extractive answer (English
-    is spaced from its marker and from what comes before it, Chinese is not)."""
+def laid_out(pieces: Sequence[Piece], texts: Mapping[int, str], translated: Collection[int] = ()) -> str:
+    """`texts` of the pieces with their sentence markers `[k]`, in the lines of the extractive answer; a translated
+    piece is spaced from its marker and from what comes before it, as the stream shows it."""
     lines: dict[int, str] = {}
     for p in pieces:
         if p.k in texts:
-            english = is_english(texts[p.k])
+            english = p.k in translated
             before = lines.get(p.line, "")
             gap = " " if before and english else ""
             lines[p.line] = f"{before}{gap}{texts[p.k]}{' ' if english else ''}[{p.k}]"
@@ -137,14 +145,23 @@ def laid_out(pieces: Sequence[Piece], texts: Mapping[int, str]) -> str:
 
 
 def same_numbers(english: str, chinese: str) -> bool:
-    """Every number the English writes, the Chinese writes too: the same figure, or the same amount once scale
-    words are read (2万 = 20,000; 8348.25亿 ≈ 834.8 billion). A small model turns 8348.25亿元 into "$83,482.5
-    million" and a heading into the question's figures."""
-    written = written_numbers(chinese)
-    for value, amount in written_numbers(english):
-        if not any(value == v or (amount != value or a != v) and _close(amount, a) for v, a in written):
-            return False
-    return True
+    """The English writes the figures of the Chinese and no others: each number the same figure, or the same amount
+    once scale words are read (2万 = 20,000; 8348.25亿 ≈ 834.8 billion, but not 8348.25 million). A small model
+    turns 8348.25亿元 into "$83,482.5 million" and a heading into the question's figures. Figures below ten may be
+    written out ("five"), and Chinese numerals need not come back as figures."""
+    english_numbers, chinese_numbers = written_numbers(english), written_numbers(chinese)
+
+    def same(a: Number, b: Number) -> bool:
+        if a.scaled or b.scaled:  # rounding is allowed between scales (834.8 billion for 8348.25亿), not within
+            return _close(a.amount, b.amount)
+        return a.value == b.value
+
+    invented = any(not any(same(e, c) for c in chinese_numbers) for e in english_numbers)
+    dropped = any(
+        c.figures and (c.value >= 10 or c.value != int(c.value)) and not any(same(e, c) for e in english_numbers)
+        for c in chinese_numbers
+    )
+    return not invented and not dropped
 
 
 def _close(a: float, b: float) -> bool:
@@ -161,7 +178,8 @@ def verified_answer(
     quoted: list[int] = []
     for p in pieces:
         text = english.get(p.k)
-        own = sentence_sources([p.evidence], sources)  # backed by the sentence it translates, not its neighbours
+        # backed by the very text it translates (the sentence as shown, without a speaker label), not its neighbours
+        own = sentence_sources([replace(p.evidence, text=p.text)], sources)
         if (
             text is not None
             and same_numbers(text, p.text)
@@ -171,7 +189,8 @@ def verified_answer(
             continue
         shown[p.k] = p.text
         quoted.append(p.k)
-    return laid_out(pieces, shown), quoted
+    translated = [p.k for p in pieces if p.k not in quoted]
+    return laid_out(pieces, shown, translated), quoted
 
 
 class TranslationStream:

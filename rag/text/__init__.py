@@ -5,7 +5,7 @@ May import: nothing of `rag` but `rag.types` and `rag.errors`.
 
 from .chars import CJK, CJK_PUNCT, clean_line, count_cjk, has_cjk, squash, strip_ornament
 from .language import LANGUAGES, is_english, language_of
-from .numbers import chinese_numeral, written_numbers
+from .numbers import Number, chinese_numeral, chinese_numerals, written_numbers
 from .sentences import (
     CLOSERS,
     SENTENCE_END,
@@ -33,6 +33,7 @@ from .tokens import (
 )
 
 __all__ = [
+    "Number",
     "CJK",
     "CJK_PUNCT",
     "CLOSERS",
@@ -46,6 +47,7 @@ __all__ = [
     "bigrams",
     "chinese_counts",
     "chinese_numeral",
+    "chinese_numerals",
     "clean_line",
     "count_cjk",
     "display_sentence",

@@ -1,40 +1,70 @@
 """The numbers a text writes: Arabic numbers with their scale (8348.25亿, 2万, 834.8 billion) and Chinese numerals
-(十九, 四)."""
+(十九, 二〇二三, 一百二十万)."""
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-_ARABIC = re.compile(
-    r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万亿|亿|万|千|thousand|million|billion|trillion)?", re.IGNORECASE
-)
-_SCALES = {"千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12, "thousand": 1e3, "million": 1e6, "billion": 1e9}
-_SCALES["trillion"] = 1e12
-_NUMERALS = re.compile(r"[零〇一二两三四五六七八九十百千]+")
+_SCALES = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "hundred million": 1e8, "ten thousand": 1e4}
+_SCALES |= {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE_WORDS = "|".join(w if w[0] in "万亿千" else w + r"\b" for w in _SCALES)
+_ARABIC = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(" + _SCALE_WORDS + "))?", re.IGNORECASE)
+_NUMERALS = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
 _DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _UNIT = {"十": 10, "百": 100, "千": 1000}
+_SECTION = {"万": 10_000, "亿": 100_000_000}
 
 
-def written_numbers(text: str) -> list[tuple[float, float]]:
-    """Each number of `text` as (the value written, the value with its scale word): "8348.25亿元" → (8348.25,
-    834825000000.0), "6,093" → (6093, 6093), "十九届" → (19, 19)."""
+class Number(NamedTuple):
+    """A number as written (`value`), its `amount` once its scale word is read, whether it had one, and whether it
+    was written in figures (not in Chinese numerals)."""
+
+    value: float
+    amount: float
+    scaled: bool
+    figures: bool = True
+
+
+def written_numbers(text: str) -> list[Number]:
+    """Each number of `text`: "8348.25亿元" → (8348.25, 834825000000.0, True), "6,093" → (6093, 6093, False),
+    "十九届" → (19, 19, False), "十四五" → 14 and 5."""
     found = []
     for m in _ARABIC.finditer(text):
         value = float(m[1].replace(",", "") + (m[2] or ""))
-        found.append((value, value * _SCALES.get((m[3] or "").lower(), 1.0)))
-    for m in _NUMERALS.finditer(text):
-        value = float(chinese_numeral(m[0]))
-        found.append((value, value))
+        scale = _SCALES.get((m[3] or "").lower())
+        found.append(Number(value, value * (scale or 1.0), scale is not None))
+    for m in _NUMERALS.finditer(_ARABIC.sub(" ", text)):  # 万 of "2 万" belongs to the 2
+        found += [Number(float(v), float(v), False, False) for v in chinese_numerals(m[0])]
     return found
 
 
-def chinese_numeral(run: str) -> int:
-    """The value of a run of Chinese numerals up to the thousands: 十九 → 19, 二十 → 20, 三百五十 → 350, 四 → 4."""
-    total = digit = 0
+def chinese_numerals(run: str) -> list[int]:
+    """The numbers of a run of Chinese numerals: 十九 → [19], 三百五十 → [350], 一百二十万 → [1200000],
+    二〇二三 → [2023] (digits without units are read digit by digit), 十四五 → [14, 5] (a digit after a digit
+    starts a new number)."""
+    if not any(c in _UNIT or c in _SECTION for c in run):
+        return [int("".join(str(_DIGIT[c]) for c in run))] if len(run) > 1 else [_DIGIT.get(run, 0)]
+    numbers: list[int] = []
+    total = section = 0
+    digit: int | None = None
     for ch in run:
-        if ch in _UNIT:
-            total += (digit or 1) * _UNIT[ch]
-            digit = 0
+        if ch in _DIGIT:
+            if digit is not None:  # two digits in a row: the number before has ended
+                numbers.append(total + section + digit)
+                total = section = 0
+            digit = _DIGIT[ch]
+        elif ch in _UNIT:
+            section += (1 if digit is None else digit) * _UNIT[ch]
+            digit = None
         else:
-            digit = _DIGIT.get(ch, 0)
-    return total + digit
+            total = (total + section + (digit or 0) or 1) * _SECTION[ch]
+            section, digit = 0, None
+    numbers.append(total + section + (digit or 0))
+    return numbers
+
+
+def chinese_numeral(run: str) -> int | None:
+    """The value of one Chinese numeral (the first number of `chinese_numerals`): 四 → 4, 二十 → 20; None when
+    `run` is not made of numerals (几, 多少)."""
+    return chinese_numerals(run)[0] if _NUMERALS.fullmatch(run) else None

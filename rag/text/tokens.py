@@ -10,6 +10,7 @@ from functools import lru_cache
 from types import ModuleType
 
 from .chars import CJK
+from .numbers import chinese_numeral
 from .stopwords import STOP_WORDS
 
 _WORD = re.compile(rf"[\w{CJK}]", re.UNICODE)
@@ -52,7 +53,6 @@ _EN_COUNT = re.compile(
     re.IGNORECASE,
 )
 _EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 _CANONICAL_MEASURE = {"个方面": "方面", "个阶段": "阶段", "个维度": "维度", "条途径": "途径", "大类": "类"}
 
 
@@ -100,9 +100,7 @@ def chinese_counts(question: str) -> list[str]:
 
 
 def _chinese_number(raw: str) -> int | None:
-    if raw.isdigit():
-        return int(raw)
-    return _CN_DIGITS.get(raw) if len(raw) == 1 else None
+    return int(raw) if raw.isdigit() else chinese_numeral(raw)
 
 
 def named_count(question: str) -> int | None:

@@ -324,3 +324,23 @@ def test_a_figure_of_another_place_does_not_answer_for_the_place_asked():
     assert missing_attribute(question, [vietnam, "印度制造业从业人数约为6000万人。"]) is None
     assert missing_attribute(question, ["制造业从业人数约为6000万人。"]) is None  # no rival place named
     assert missing_attribute(question, ["全国制造业从业人数约为6000万人。"]) is None  # 全国 is no rival
+
+
+@pytest.mark.parametrize(
+    ("question", "quotes", "missing"),
+    [
+        ("北京市2023年的GDP是多少？", ["2023年北京GDP达到4.4万亿元。"], False),  # 北京市 is 北京
+        ("中望软件的股票代码是多少？", ["中望软件2021年在科创板上市。"], True),  # a year is no code
+        ("哪座城市举办了这次大会？", ["大会吸引了国际市场的广泛关注。"], True),  # 市场 is no city
+    ],
+)
+def test_review_cases_of_places_and_codes(question, quotes, missing):
+    assert (missing_attribute(question, quotes, 4) is not None) is missing
+
+
+def test_an_organisation_described_and_then_named_is_given():
+    from rag.answer.entities import missing_entity
+
+    named = ["在广州，有一家专注工业软件的企业——广州中望龙腾软件股份有限公司"]
+    assert missing_entity("这家企业是哪家公司？", named) is None
+    assert missing_entity("AI Yoon由哪家公司创建？", ["AI Yoon由当地一家技术公司创建"]) == "organisation"

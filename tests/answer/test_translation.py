@@ -20,6 +20,7 @@ from rag.answer.translation import (
     translation_grammar,
     translation_messages,
     verified_answer,
+    within,
 )
 from rag.types import Chunk, Document
 
@@ -60,9 +61,10 @@ def test_the_pieces_are_the_answers_quoted_runs_each_with_the_sentence_it_shows(
     assert PASSAGE[pieces[0].evidence.start :].startswith(pieces[0].evidence.text)
 
 
-def test_the_pieces_stop_at_the_budget_but_never_before_the_first():
-    assert len(answer_pieces(_answer(), budget=30)) == 2
-    assert len(answer_pieces(_answer(), budget=1)) == 1
+def test_the_model_translates_the_pieces_within_the_budget_the_first_always():
+    pieces = answer_pieces(_answer())
+    assert within(pieces, budget=30) == pieces[:2] and within(pieces, budget=1) == pieces[:1]
+    assert within(pieces) == pieces
 
 
 def test_the_grammar_asks_one_line_per_piece_in_order_with_a_length_limit():
@@ -103,7 +105,8 @@ def test_a_piece_whose_translation_cannot_be_verified_is_quoted_in_chinese():
     english = {1: "“骗补”方式可以归纳为4类。", 2: "第一类是有牌无车，一共有6家企业"}  # the second changes a number
     text, quoted = verified_answer(pieces, english, answer.sources, None)
     assert quoted == [2, 3]  # a changed number; no translation at all
-    assert text.splitlines() == [f"{p.text}[{p.k}]" for p in pieces]
+    first, *rest = pieces  # the first "translation" is backed (an echo): spaced from its marker as English is
+    assert text.splitlines() == [f"{first.text} [1]", *(f"{p.text}[{p.k}]" for p in rest)]
 
 
 def test_a_line_cut_short_is_left_out():
@@ -123,7 +126,7 @@ def test_the_stream_lays_out_the_reply_as_the_final_answer_wherever_it_is_cut(cu
         shown.append(markers.feed(layout.feed(reply[at : at + cut])))
         at += cut
     shown.append(markers.feed(layout.feed(reply[at:])) + markers.flush())
-    final = MarkerMap(p.evidence for p in pieces).feed(laid_out(pieces, translated_pieces(reply)))
+    final = MarkerMap(p.evidence for p in pieces).feed(laid_out(pieces, translated_pieces(reply), [1, 2, 3]))
     assert "".join(shown).strip() == final.strip()
     assert final.splitlines()[0] == "Subsidy fraud took four forms. [2]"
 
@@ -160,8 +163,24 @@ def test_an_english_question_gets_the_translated_quotes_each_checked(real_retrie
     assert messages[0]["content"].startswith("You translate") and f"piece{len(pieces)} ::=" in grammar
     assert question in messages[1]["content"] and all(f"[{p.k}] {p.text}" in messages[1]["content"] for p in pieces)
     assert final.answerer == "llm:translator" and ENGLISH_NOTE not in final.text
-    assert f"{pieces[0].text}[{pieces[0].evidence.n}]" in final.text
+    assert f"{pieces[0].text} [{pieces[0].evidence.n}]" in final.text  # "translated" (an echo): spaced
     assert "green cheese" not in final.text and f"{pieces[1].text}[{pieces[1].evidence.n}]" in final.text
     assert "1 of the answer's" in final.notice and "quoted in Chinese" in final.notice
     quoted = [c.quote for c in final.citations]
     assert pieces[0].evidence.text in quoted and pieces[1].evidence.text in quoted  # the sentences shown, verbatim
+
+
+@pytest.mark.slow
+def test_a_faithful_english_translation_is_verified_and_a_wrong_one_is_not(real_embedder):
+    from rag.answer import AnswerContext
+
+    answer = _answer()
+    pieces = answer_pieces(answer)
+    english = {
+        1: "Subsidy fraud can be summed up in four kinds.",
+        2: "The first kind is plates without cars, involving 5 companies.",
+        3: "The moon is made of green cheese.",
+    }
+    text, quoted = verified_answer(pieces, english, answer.sources, AnswerContext(real_embedder))
+    assert quoted == [3]
+    assert text.splitlines()[:2] == [f"{english[1]} [1]", f"{english[2]} [2]"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.text import chinese_numeral, written_numbers
+from rag.text import chinese_numeral, chinese_numerals, written_numbers
 
 
 @pytest.mark.parametrize(
@@ -18,9 +18,30 @@ from rag.text import chinese_numeral, written_numbers
     ],
 )
 def test_numbers_with_their_scale(text, numbers):
-    assert written_numbers(text) == numbers
+    assert [(n.value, n.amount) for n in written_numbers(text)] == numbers
+
+
+def test_a_number_says_whether_it_had_a_scale_word_and_was_written_in_figures():
+    figures, scaled, numeral = written_numbers("3 million, 2万辆 and 四类")
+    assert (figures.scaled, scaled.scaled, numeral.scaled) == (True, True, False)
+    assert figures.figures and not numeral.figures
+    assert [n.value for n in written_numbers("the 14th plan")] == [14.0]
 
 
 @pytest.mark.parametrize(("run", "value"), [("四", 4), ("十", 10), ("十九", 19), ("二十", 20), ("三百五十", 350)])
 def test_chinese_numerals(run, value):
     assert chinese_numeral(run) == value
+
+
+@pytest.mark.parametrize(
+    ("run", "values"),
+    [
+        ("二〇二三", [2023]),
+        ("十四五", [14, 5]),
+        ("两万亿", [2 * 10**12]),
+        ("一百二十万", [1_200_000]),
+        ("五千亿", [5 * 10**11]),
+    ],
+)
+def test_runs_of_chinese_numerals(run, values):
+    assert chinese_numerals(run) == values
