@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 MARKER = re.compile(r"[\[［【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]］】]")
 
 
+def marker_numbers(marker: re.Match[str]) -> list[int]:
+    """The source numbers a `MARKER` match names ("[2]" → [2], "[1, 3]" → [1, 3])."""
+    return [int(x) for x in re.split(r"\s*[,，、]\s*", marker.group(1))]
+
+
 @dataclass
 class CitationCheck:
     """The answer text with unsupported markers removed, the verified citations and what was removed (n, reason)."""
@@ -89,7 +94,7 @@ def _claims(text: str) -> list[tuple[re.Match, str, list[int]]]:
     claims: list[tuple[re.Match, str, list[int]]] = []
     floor = 0
     for m in MARKER.finditer(text):
-        numbers = [int(x) for x in re.split(r"\s*[,，、]\s*", m.group(1))]
+        numbers = marker_numbers(m)
         claims.append((m, _claim_before(text, m.start(), floor), numbers))
         # consecutive markers ("…。[1][2]") share the sentence before the first of them
         if not text[m.end() :].lstrip().startswith(("[", "［", "【")):

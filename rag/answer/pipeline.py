@@ -105,9 +105,9 @@ def _recorded(deltas: Iterable[str], written: list[str]) -> Iterator[str]:
         yield delta
 
 
-def _mapped(deltas: Iterable[str], markers: MarkerMap, written: list[str] | None = None) -> Iterator[str]:
-    """`deltas` with sentence markers `[k]` rewritten into passage markers `[n]` (`written` gets the raw text)."""
-    for delta in _recorded(deltas, written) if written is not None else deltas:
+def _mapped(deltas: Iterable[str], markers: MarkerMap) -> Iterator[str]:
+    """`deltas` with sentence markers `[k]` rewritten into passage markers `[n]`."""
+    for delta in deltas:
         if shown := markers.feed(delta):
             yield shown
     if shown := markers.flush():
@@ -279,7 +279,7 @@ class Answerer:
             deltas = llm.stream(
                 evidence_messages(question, evidence, english), evidence_grammar(len(evidence), english)
             )
-            shown = _mapped(deltas, MarkerMap(evidence), written)  # the reader sees passage markers [n] at once
+            shown = _mapped(_recorded(deltas, written), MarkerMap(evidence))  # the reader sees passage markers [n]
         else:
             passages = [(s.n, s.passage, s.label()) for s in sources]
             shown = _recorded(llm.stream(build_messages(question, passages)), written)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from rag.text import Number, bigrams, norm, overlap, squash, written_numbers
 
-from .citations import MARKER, check_citations
+from .citations import MARKER, check_citations, marker_numbers
 from .context import AnswerContext
 from .evidence import ENGLISH_CHAR, Evidence, sentence_sources
 from .records import ENGLISH_NOTE, Answer, Citation, Source
@@ -65,7 +65,7 @@ def answer_pieces(answer: Answer) -> list[Piece]:
             text, last = line[last : m.start()].strip(), m.end()
             if not norm(text):
                 continue  # a second marker of the same sentence
-            n = int(re.split(r"\D+", m.group(1))[0])
+            n = marker_numbers(m)[0]
             quote = _quote_of(text, n, unused)
             if quote is not None:
                 unused.remove(quote)
@@ -209,26 +209,31 @@ class TranslationStream:
         out: list[str] = []
         while self._held:
             if self._current is None:
-                m = _OPENING.match(self._held)
-                if m is not None and m.end() == len(self._held) and not self._held.endswith(" "):
-                    break  # the space after the number may still be arriving
-                if m is None:
-                    if len(self._held) > 6 or "\n" in self._held:
-                        self._held = self._held.split("\n", 1)[1] if "\n" in self._held else ""
-                        continue
-                    break  # the opening number may still be arriving
-                k = int(m.group(1))
-                line = self._line.get(k)
-                if self._last_line is not None:
-                    out.append(" " if line == self._last_line else "\n")
-                self._current, self._last_line = k, line
-                self._held = self._held[m.end() :]
+                if not self._open(out):
+                    break  # the opening number (or the space after it) may still be arriving
                 continue
-            text, newline, rest = self._held.partition("\n")
+            text, newline, self._held = self._held.partition("\n")
             out.append(text)
-            self._held = rest
             if not newline:
                 break
             out.append(f" [{self._current}]")
             self._current = None
         return "".join(out)
+
+    def _open(self, out: list[str]) -> bool:
+        """Take the "[k] " that opens a line off the held text (with the space or line break before the piece);
+        False while it is incomplete. Held text that opens no piece is skipped up to its line break."""
+        m = _OPENING.match(self._held)
+        if m is None:
+            if len(self._held) <= 6 and "\n" not in self._held:
+                return False
+            self._held = self._held.partition("\n")[2]
+            return True
+        if m.end() == len(self._held) and not self._held.endswith(" "):
+            return False
+        line = self._line.get(int(m.group(1)))
+        if self._last_line is not None:
+            out.append(" " if line == self._last_line else "\n")
+        self._current, self._last_line = int(m.group(1)), line
+        self._held = self._held[m.end() :]
+        return True
