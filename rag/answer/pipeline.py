@@ -48,7 +48,7 @@ from .evidence import (
     evidence_messages,
     select_evidence,
 )
-from .extractive import extractive_answer
+from .extractive import Earlier, extractive_answer
 from .prompt import NOT_FOUND_ZH, build_messages
 from .question import QuestionInfo, person_score
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Source, abstention
@@ -230,7 +230,8 @@ class Answerer:
         analysis = analyse(question, hits, self.context, self.settings, translated)
         if said:
             analysis.ranked = [c for c in analysis.ranked if not any(near_duplicate(c.text, q) for q in said)]
-        extractive = extractive_answer(question, hits, self.context, self.settings, analysis, exclude)
+        earlier = Earlier(exclude, said)
+        extractive = extractive_answer(question, hits, self.context, self.settings, analysis, earlier)
         if llm is None or extractive.abstained:
             extractive = self._attributed(extractive)
             if llm is not None:  # weak evidence: the model is not asked, but the answer says who would have answered

@@ -37,6 +37,7 @@ class AnswerSettings:
     max_embedded: int = 12  # sentences embedded in one batch (Chinese questions: lexical pre-ranking is good)
     max_embedded_english: int = 24  # English questions rely on the embedding alone
     max_sentences: int = 4
+    english_passages: int = 2  # an English question asking for several things quotes this many top passages
     margin: float = 0.06  # further sentences must score within this of the best
     other_passage_margin: float = 0.04  # ... and within this from another passage (dev: precision +0.02)
     w_dense: float = 1.0

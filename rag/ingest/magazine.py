@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from rag.text import clean_line, ends_sentence, squash, strip_ornament
+from rag.text import CAPTION, clean_line, ends_sentence, squash, strip_ornament
 from rag.types import Document, IssueInfo
 
 BYLINE = re.compile(r"^文\s*/\s*(.+)$")
@@ -21,7 +21,6 @@ TOC_ENTRY = re.compile(r"^(.+?)\s+(\d{1,3})$")
 PAGE_REF = re.compile(r"(?:^|\s)P\d{1,3}(?:\s|$)")
 ROLE_SIGNATURE = re.compile(r"^(总编辑|主编|社长|本刊评论员|特邀评论员)\s+(\S{2,4})$")
 SPEAKER = re.compile(r"^\S{1,5}[:：]")
-CAPTION = re.compile(r"^(?:图|表|Figure |Table )\d+\s*|^数据来源[:：]")
 MIN_DUP_CHARS = 12  # shorter paragraphs (headings, names) may repeat legitimately
 MIN_JOIN_CHARS = 26  # a line shorter than this without final punctuation is a heading, not a fragment
 PAGE_GAP = 3

@@ -7,6 +7,7 @@ from .chars import CJK, CJK_PUNCT, clean_line, count_cjk, has_cjk, squash, strip
 from .language import LANGUAGES, is_english, language_of
 from .numbers import Number, chinese_numeral, chinese_numerals, written_numbers
 from .sentences import (
+    CAPTION,
     CLOSERS,
     SENTENCE_END,
     SENTENCE_PUNCT,
@@ -34,6 +35,7 @@ from .tokens import (
 
 __all__ = [
     "Number",
+    "CAPTION",
     "CJK",
     "CJK_PUNCT",
     "CLOSERS",

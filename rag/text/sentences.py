@@ -20,6 +20,9 @@ SENTENCE_PUNCT = SENTENCE_END + ";"
 #: Closing quotes and brackets that stay with the sentence they close.
 CLOSERS = "”’」』）》】〕)\"'"
 
+#: A figure or table caption, or a data-source line ("图1 ……", "数据来源：……"): a label, not a sentence of the text.
+CAPTION = re.compile(r"^(?:图|表|Figure |Table )\d+\s*|^数据来源[:：]")
+
 # A sentence: anything up to a run of end marks, followed by any closing quotes/brackets.
 _SENTENCE = re.compile(rf"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|\n+|$)")
 

@@ -958,3 +958,37 @@ def test_a_why_answer_reads_a_second_passage_of_its_article(bigram_embedder):
     assert "远销海外" not in answer.text, answer.text
     assert {c.n for c in answer.citations} == {1, 2}
     assert_well_cited(answer)
+
+
+def test_top_passages_quote_the_best_articles_top_passages_in_reading_order():
+    from rag.answer.extractive import top_passages
+    from rag.types import Chunk, Hit
+
+    a = Document(title="甲", text="第一段说背景。图1 示意图\n第二段说做法一。第三段说做法二。", kind="article")
+    b = Document(title="乙", text="别的文章说别的事。", kind="article")
+    cut, overlap = a.text.index("第三段"), a.text.index("第二段")
+    first = Chunk(a.id, a.text[:cut], 0, cut)
+    second = Chunk(a.id, a.text[overlap:], overlap, len(a.text))  # the passages overlap
+    other = Chunk(b.id, b.text, 0, len(b.text))
+    hits = [Hit(1, 0.9, second, a), Hit(2, 0.8, other, b), Hit(3, 0.7, first, a)]
+
+    assert [c.text for c in top_passages(hits, 2)] == ["第二段说做法一。", "第三段说做法二。"]  # 乙 is not 甲
+    quoted = top_passages(hits, 3)
+    assert [c.text for c in quoted] == ["第一段说背景。", "第二段说做法一。", "第三段说做法二。"]  # no caption, once
+    assert [c.n for c in quoted] == [3, 3, 1]  # each sentence cites its own passage's rank
+    assert all(c.hit.chunk.text[c.start : c.end] == c.text for c in quoted)
+    again = top_passages(hits, 3, said=["第二段说做法一。"])  # "what else?": not what was quoted before
+    assert [c.text for c in again] == ["第一段说背景。", "第三段说做法二。"]
+
+
+def test_an_english_question_asking_what_someone_says_quotes_the_top_passages(real_retriever):
+    """The real model and index: "what does X say about Y" in English reads the top passages of the best article,
+    every quoted sentence cited to the passage it comes from."""
+    answerer = Answerer(real_retriever, AnswerSettings(threshold=0.0))
+    answer = answerer.answer("What does Fang Han say about open-source versus closed-source models?")
+    assert not answer.abstained and answer.text.startswith(ENGLISH_NOTE)
+    article = answer.sources[0].document.id
+    cited = {c.n for c in answer.citations}
+    assert 1 in cited and all(answer.sources[n - 1].document.id == article for n in cited)
+    assert len(answer.citations) >= 4  # whole passages, not one sentence
+    assert_well_cited(answer)

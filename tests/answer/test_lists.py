@@ -114,6 +114,12 @@ def test_no_counted_section_when_the_count_does_not_fit(text):
         ("Which company competes with Xiaomi in EVs?", False),
         ("What is the name of the model which Kunlun releases in 2024?", False),  # a relative "which"
         ("How often does Xiaomi update its models?", False),
+        ("What does the LLM Arena leaderboard show about open-source models, according to Fang Han?", True),
+        ("What did Miao Wei say about local protectionism?", True),
+        ("Describe ZWSOFT's path abroad.", True),
+        ("What does 新质生产力 mean?", False),  # a definition: one sentence says it
+        ("What did Xiaomi price the SU7 at?", False),
+        ("“骗补”的第一类涉及哪5家企业？", True),  # a count in digits asks for the things counted
     ],
 )
 def test_questions_that_want_several_things(question, many):
