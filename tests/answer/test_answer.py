@@ -308,11 +308,11 @@ def _hand_index(documents, chunk_texts):
     return index, hits
 
 
-def _one_passage_answer(question, title, text, embedder):
+def _one_passage_answer(question, title, text, embedder, authors=()):
     """The extractive answer (no abstention threshold) from one article held in one passage."""
     from rag.answer import extractive_answer
 
-    doc = Document(title=title, text=text, kind="article")
+    doc = Document(title=title, text=text, kind="article", authors=tuple(authors))
     index, hits = _hand_index([doc], [[text]])
     return extractive_answer(question, hits, AnswerContext(embedder, index), AnswerSettings(threshold=0.0))
 
@@ -347,17 +347,20 @@ PARAGRAPH = (
 @pytest.mark.parametrize(
     "question, expected, absent",
     [
-        # asks for several things: the rest of the paragraph, parallel clauses included, and nothing after it
-        ("被认定骗补的7家企业存在哪些违规情形？", ["有的是未安装电池", "电池芯容量", "登记上牌"], ["处罚措施"]),
+        # asks for several things: the whole passage in reading order, parallel clauses included
+        (
+            "被认定骗补的7家企业存在哪些违规情形？",
+            ["甄别工作", "有的是未安装电池", "电池芯容量", "登记上牌", "处罚措施"],
+            [],
+        ),
         # asks how many: the sentence that says it, not the paragraph
         ("最终有几家企业被认定骗补？", ["7家企业"], ["登记上牌"]),
     ],
 )
-def test_a_question_asking_for_several_things_reads_on_through_the_paragraph(
-    bigram_embedder, question, expected, absent
-):
+def test_a_question_asking_for_several_things_quotes_its_best_passage(bigram_embedder, question, expected, absent):
     answer = _one_passage_answer(question, "可能让中国电动车熄火的几道坎儿", PARAGRAPH, bigram_embedder)
     assert all(e in answer.text for e in expected), answer.text
+    assert [answer.text.index(e) for e in expected] == sorted(answer.text.index(e) for e in expected)
     assert not any(a in answer.text for a in absent), answer.text
     assert_well_cited(answer)
 
@@ -370,7 +373,7 @@ def test_a_topic_sentence_alone_in_its_paragraph_brings_the_next_one(bigram_embe
     question = "数字技术是怎样优化采购、销售、仓储和运输等流通环节的？"
     answer = _one_passage_answer(question, "数字技术促进新质生产力发展机制分析", text, bigram_embedder)
     assert "预测分析" in answer.text and "优化销售策略" in answer.text, answer.text
-    first, second = answer.text.split("\n")  # the article's paragraph break is kept
+    *_, first, second = answer.text.split("\n")  # the article's paragraph break is kept
     assert "流通环节" in first and "采购环节" in second and "销售阶段" in second
     assert_well_cited(answer)
 
@@ -393,7 +396,8 @@ def test_a_paragraph_that_announces_a_list_brings_the_next_paragraph(bigram_embe
     answer = _one_passage_answer(question, "物联网时代的个人信息安全", text, bigram_embedder)
     for point in ("端到端加密", "强加密算法", "密钥管理", "完整性校验"):
         assert point in answer.text, answer.text
-    assert "网络隔离指的是" not in answer.text
+    # the rest of the passage comes too (its sub-headings are often the points asked for), in reading order
+    assert answer.text.index("完整性校验") < answer.text.index("网络隔离指的是")
     assert_well_cited(answer)
 
 
@@ -407,7 +411,7 @@ def test_a_summary_sentence_brings_the_paragraph_it_sums_up(bigram_embedder):
     answer = _one_passage_answer(question, "建立安全可控的企业供应链", text, bigram_embedder)
     for point in ("走向封闭", "主导资源分配权", "阻碍了计划协同"):
         assert point in answer.text, answer.text
-    assert "下一节" not in answer.text
+    assert answer.text.index("阻碍了计划协同") < answer.text.index("下一节")  # the passage, in reading order
     assert_well_cited(answer)
 
 
@@ -418,9 +422,10 @@ def test_an_interviewers_question_brings_the_answer_after_it(bigram_embedder):
         "曾纯：下一个问题是关于电池的。"
     )
     question = "苗圩如何评论私人购车补助政策是补助有钱人、劫贫济富的观点？"
-    answer = _one_passage_answer(question, "可能让中国电动车熄火的几道坎儿", text, bigram_embedder)
+    answer = _one_passage_answer(question, "可能让中国电动车熄火的几道坎儿", text, bigram_embedder, ["苗圩", "曾纯"])
     assert "必经阶段" in answer.text and "欧洲" in answer.text, answer.text
-    assert "电池" not in answer.text
+    assert "电池" not in answer.text  # the interviewer's next question is another turn
+    assert "顶住了压力" in answer.text  # the whole answering turn
     assert_well_cited(answer)
 
 
@@ -992,3 +997,20 @@ def test_an_english_question_asking_what_someone_says_quotes_the_top_passages(re
     assert 1 in cited and all(answer.sources[n - 1].document.id == article for n in cited)
     assert len(answer.citations) >= 4  # whole passages, not one sentence
     assert_well_cited(answer)
+
+
+def test_what_else_never_quotes_again_what_an_earlier_answer_said(bigram_embedder):
+    from rag.answer import extractive_answer
+    from rag.answer.extractive import Earlier
+
+    doc = Document(title="可能让中国电动车熄火的几道坎儿", text=PARAGRAPH, kind="article")
+    index, hits = _hand_index([doc], [[PARAGRAPH]])
+    said = ["甄别工作历时半年。", "根据不同情况，分别采取了处罚措施。"]
+    answer = extractive_answer(
+        "被认定骗补的7家企业存在哪些违规情形？",
+        hits,
+        AnswerContext(bigram_embedder, index),
+        AnswerSettings(threshold=0.0),
+        earlier=Earlier(said=said),
+    )
+    assert "登记上牌" in answer.text and "甄别工作" not in answer.text and "处罚措施" not in answer.text
