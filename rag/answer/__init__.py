@@ -10,7 +10,7 @@ from .chat import ChatModel, LLMConfig, stream_chat, timeouts_from_env
 from .citations import MARKER, CitationCheck, check_citations
 from .context import AnswerContext
 from .conversation import Turn, fold_follow_up, is_follow_up, wants_more
-from .extractive import extractive_answer, select_sentences
+from .extractive import Earlier, extractive_answer, select_sentences
 from .history import (
     Conversation,
     ConversationStore,
@@ -60,6 +60,7 @@ __all__ = [
     "build_messages",
     "check_citations",
     "example_questions",
+    "Earlier",
     "extractive_answer",
     "fence_passage",
     "fold_follow_up",

@@ -1,20 +1,31 @@
 """The extractive answer: the best-scored sentences (`select_sentences`), with their neighbours when the best
 one introduces a quotation, a list or an answer (an interviewer's question), and its whole paragraph when the
-question asks for several things (continued into the article's next passage when needed), quoted with their
-`[n]` markers and the article's paragraph breaks, or the abstention when the confidence is below the threshold
-(`extractive_answer`). An English question asking for several things quotes the top passages of its best article
-instead (`top_passages`): the embedding's English–Chinese sentence similarities are too flat to choose
-sentences by.
+question asks for several things (continued into the article's next passage when needed); for such a Chinese
+question also the rest of the best sentence's passage (`_with_passage`); quoted with their `[n]` markers and the
+article's paragraph breaks, or the abstention when the confidence is below the threshold (`extractive_answer`).
+An English question asking for several things quotes the best sentence's passage and its article's other top
+passages instead (`top_passages`): the embedding's English–Chinese sentence similarities are too flat to choose
+sentences by. A follow-up never quotes again what an earlier answer said (`Earlier`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.index import ChunkStore
-from rag.text import CAPTION, SENTENCE_PUNCT, display_sentence, near_duplicate, passage_sentences, squash, strip_speaker
+from rag.text import (
+    CAPTION,
+    SENTENCE_END,
+    SENTENCE_PUNCT,
+    display_sentence,
+    ends_sentence,
+    near_duplicate,
+    passage_sentences,
+    squash,
+    strip_speaker,
+)
 from rag.types import Hit
 
 from .context import AnswerContext
@@ -264,42 +275,48 @@ def _continuation(
 
 @dataclass(frozen=True)
 class Earlier:
-    """What the conversation's earlier answers gave, for "what else?": the passages they cited, the sentences they
-    quoted."""
+    """For "what else?": passages a list answer must not cite (what earlier answers cited, and any the caller
+    excludes) and the sentences earlier answers quoted, never quoted again (unless nothing else is left)."""
 
     cited: Collection[str] = ()
     said: Collection[str] = ()
 
 
-def top_passages(hits: Sequence[Hit], most: int, said: Collection[str] = ()) -> list[ScoredSentence]:
-    """The sentences of the top passage and of the next of the `most` top passages that belong to its article, in
-    reading order, as the answer to an English question asking for several things (source `n` is the hit's rank).
+def top_passages(hits: Sequence[Hit], best: ScoredSentence, most: int) -> list[ScoredSentence]:
+    """The answer to an English question asking for several things: the passage of the best-scored sentence, then
+    the other passages of its article among the `most` top hits, in rank order (source `n` is the hit's rank).
 
-    Measured on the development and diagnosis questions: the multilingual embedding ranks an English question's
-    passages well but its Chinese sentences almost alike (cosines within a few hundredths), so sentences chosen one
-    by one missed points the top passages held; quoting the passages raised English key-point recall on every set
-    (citation precision falls: a passage also holds sentences that are not the answer). Captions, instructions to
-    an assistant, sentences the overlap of passages repeats and sentences in `said` (a previous answer's) are left
-    out."""
-    if not hits:
-        return []
-    article = hits[0].document.id
-    picked = [(n, h) for n, h in enumerate(hits[:most], 1) if h.document.id == article]
-    picked.sort(key=lambda nh: nh[1].chunk.start)
+    Measured on the development, diagnosis and held-out questions: the multilingual embedding ranks an English
+    question's passages well but its Chinese sentences almost alike (cosines within a few hundredths), so sentences
+    chosen one by one missed points the top passages held; quoting the passages raised English key-point recall on
+    every set (citation precision falls: a passage also holds sentences that are not the answer). Captions,
+    fragments cut at a passage's edge and sentences the overlap of passages repeats are left out."""
+    ranked = [best.hit, *(h for h in hits[:most] if h.document.id == best.hit.document.id)]
     out: list[ScoredSentence] = []
-    for n, hit in picked:
-        out += _passage_sentences(n, hit, [*(c.text for c in out), *said])
+    for hit in dict.fromkeys(ranked):
+        n = best.n if hit is best.hit else hits.index(hit) + 1
+        out += _passage_sentences(n, hit, [c.text for c in out])
     return out
 
 
-def _passage_sentences(n: int, hit: Hit, skip: Sequence[str]) -> list[ScoredSentence]:
-    """The sentences of one passage (source `n`) in reading order, without captions, instructions to an assistant
-    and sentences that repeat one in `skip`."""
+def _passage_sentences(
+    n: int, hit: Hit, skip: Sequence[str], span: tuple[int, int] | None = None
+) -> list[ScoredSentence]:
+    """The sentences of one passage (source `n`) in reading order, or of its `span` of characters, without captions,
+    instructions to an assistant, sentences that repeat one in `skip`, and the fragments a passage boundary cut out
+    of a sentence (its first words, when the passage starts mid-sentence; its last, when it ends mid-sentence)."""
     text = hit.chunk.text
+    doc = hit.document.text
+    start_at, end_at = span or (0, len(text))
+    opens_mid = hit.chunk.start > 0 and doc[hit.chunk.start - 1 : hit.chunk.start] not in ("\n", *SENTENCE_END)
+    ends_mid = doc[hit.chunk.end : hit.chunk.end + 1] not in ("", "\n")
+    spans = passage_sentences(text)
     out: list[ScoredSentence] = []
-    for start, end in passage_sentences(text):
+    for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        if CAPTION.match(sentence.strip()) or INSTRUCTION.search(sentence):
+        if not start_at <= start < end_at or CAPTION.match(sentence.strip()) or INSTRUCTION.search(sentence):
+            continue
+        if (i == 0 and opens_mid) or (i == len(spans) - 1 and ends_mid and not ends_sentence(sentence)):
             continue
         if any(near_duplicate(sentence, x) for x in skip):
             continue
@@ -307,10 +324,10 @@ def _passage_sentences(n: int, hit: Hit, skip: Sequence[str]) -> list[ScoredSent
     return out
 
 
-def _turn(hit: Hit, here: tuple[int, int]) -> tuple[int, int]:
-    """The span of the passage of `hit` that holds the sentence `here` within one speaker's turn: in an interview, from
-    the line opening with a speaker label (one of the article's voices: "苗圩：……") to the next such line; the whole
-    passage elsewhere."""
+def _turn_span(hit: Hit, at: int) -> tuple[int, int]:
+    """Where the answer around sentence `at` of the passage of `hit` may read: the whole passage, or in an interview
+    the speaker's turn (from a line opening with a speaker label naming one of the article's voices, "苗圩：……", to
+    the next); a turn that asks a question (the interviewer's) reads on through the answer."""
     text = hit.chunk.text
     spans = passage_sentences(text)
 
@@ -319,33 +336,41 @@ def _turn(hit: Hit, here: tuple[int, int]) -> tuple[int, int]:
         at_line_start = i == 0 or "\n" in text[spans[i - 1][1] : s]
         return at_line_start and strip_speaker(text[s:e], hit.document.authors) != text[s:e]
 
-    at = next((i for i, sp in enumerate(spans) if sp == here), None)
-    if at is None:
-        return here
-    first = next((i for i in range(at, -1, -1) if turns(i)), 0)
-    last = next((j - 1 for j in range(at + 1, len(spans)) if turns(j)), len(spans) - 1)
+    first = 0
+    for i in range(at, 0, -1):  # the turn's start (the whole passage outside an interview)
+        if turns(i):
+            first = i
+            break
+    ends = [j for j in range(at + 1, len(spans)) if turns(j)]
+    last = ends[0] - 1 if ends else len(spans) - 1
+    if ends and text[slice(*spans[last])].rstrip().endswith(("？", "?")):
+        last = ends[1] - 1 if len(ends) > 1 else len(spans) - 1
     return spans[first][0], spans[last][1]
 
 
-def with_passage(chosen: list[ScoredSentence], said: Collection[str] = ()) -> list[ScoredSentence]:
-    """`chosen` (best sentence first) with the rest of the best sentence's passage (within its speaker's turn in an
-    interview, `_turn`): that passage first, in reading order, then the other sentences as they were. For a Chinese
-    question asking for several things: measured on the development, diagnosis and both held-out sets, the points
-    of such answers sit around the best sentence more often than in the runners-up the scores pick (key-point recall
-    and citation precision rose on every set). Headings are no bounds: a section's sub-headings are often the points
-    asked for (measured: bounding the passage at headings lost key points on three of the four sets)."""
-    if not chosen:
+def _with_passage(chosen: list[ScoredSentence], best: ScoredSentence) -> list[ScoredSentence]:
+    """`chosen` with the rest of the best sentence's passage (`_turn_span`): that passage first, in reading order,
+    then the sentences of other passages that do not repeat it. For a Chinese question asking for several things:
+    measured on the development, diagnosis and both held-out sets, the points of such answers sit in the best
+    sentence's passage more often than in the runners-up the scores pick. Neither the best sentence's paragraph nor
+    the passage's headings bound it: starting at that paragraph lost the gain on the development set (key points
+    0.863 → 0.835), and sub-headings are often the very points asked for (bounding at headings lost key points on
+    three of the four sets). The cost: an answer may open with text before the part that answers."""
+    spans = passage_sentences(best.hit.chunk.text)
+    at = next((i for i, sp in enumerate(spans) if sp == (best.start, best.end)), None)
+    if at is None:
         return chosen
-    best = chosen[0]
-    start, end = _turn(best.hit, (best.start, best.end))
-    skip = [*said, *(c.text for c in chosen if c.hit.chunk.id != best.hit.chunk.id)]
-    mine = {c.start for c in chosen if c.hit.chunk.id == best.hit.chunk.id}
+    mine = [c for c in chosen if c.hit.chunk.id == best.hit.chunk.id]
+    taken = {c.start for c in mine}
     section = [
-        c for c in _passage_sentences(best.n, best.hit, skip) if c.start not in mine and start <= c.start < end
+        c
+        for c in _passage_sentences(best.n, best.hit, [], _turn_span(best.hit, at))
+        if c.start not in taken and not any(_repeats(c, x) for x in chosen if x.hit.chunk.id != best.hit.chunk.id)
     ]
-    section += [c for c in chosen if c.hit.chunk.id == best.hit.chunk.id]
-    section.sort(key=lambda c: c.start)
-    return section + [c for c in chosen if c.hit.chunk.id != best.hit.chunk.id]
+    section = sorted(mine + section, key=lambda c: c.start)
+    return section + [
+        c for c in chosen if c.hit.chunk.id != best.hit.chunk.id and not any(_repeats(c, x) for x in section)
+    ]
 
 
 def _as_list(
@@ -401,12 +426,15 @@ def extractive_answer(
     earlier: Earlier = Earlier(),
 ) -> Answer:
     """The extractive answer for already-retrieved `hits` (sources are all hits, numbered in rank order);
-    it abstains below `config.threshold`. A list answer never cites a passage `earlier` answers cited; quoted
-    passages never repeat a sentence they said (`analysis`, when given, has left those out of its ranking already)."""
+    it abstains below `config.threshold`. A list answer never cites a passage in `earlier.cited`; no sentence in
+    `earlier.said` is ranked or quoted again (`Earlier`)."""
     context = context or AnswerContext(None)
     threshold = config.threshold
     sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
     analysis = analysis or analyse(question, hits, context, config)
+    if earlier.said:  # "what else?": what was said before is not said again
+        ranked = [c for c in analysis.ranked if not any(near_duplicate(c.text, x) for x in earlier.said)]
+        analysis = replace(analysis, ranked=ranked)
     english = analysis.info.english
     if not analysis.ranked or analysis.confidence < threshold:
         return abstention(question, english, sources, analysis.confidence)
@@ -417,13 +445,15 @@ def extractive_answer(
         return Answer(
             question, text, False, listed.citations, sources + listed.sources, EXTRACTIVE, None, analysis.confidence
         )
-    chosen = top_passages(hits, config.english_passages, earlier.said) if english and analysis.info.reads_on else []
+    best = analysis.ranked[0]
+    chosen = top_passages(hits, best, config.english_passages) if english and analysis.info.reads_on else []
     if not chosen:
         chosen = select_sentences(analysis, config)
         if context.store is not None:
             chosen += _continuation(analysis, chosen, sources, context.store, config)
         if analysis.info.reads_on and not english:
-            chosen = with_passage(chosen, earlier.said)
+            chosen = _with_passage(chosen, best)
+    chosen = [c for c in chosen if not any(near_duplicate(c.text, x) for x in earlier.said)] or chosen
     citations = [Citation(c.n, c.hit.chunk.id, c.text, (c.start, c.end)) for c in chosen]
     body = "".join(
         _break(previous, c) + f"{display_sentence(strip_speaker(c.text, c.hit.document.authors))}[{c.n}]"

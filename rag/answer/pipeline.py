@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from rag.errors import LLMError
 from rag.retrieval import Retriever, SearchFilter, check_query
-from rag.text import is_english, language_of, near_duplicate
+from rag.text import is_english, language_of
 from rag.timing import StageTimer
 from rag.types import Hit
 
@@ -228,8 +228,6 @@ class Answerer:
         answers whatever the language: `stream` and `converse` pass it through `speaking` first."""
         translated = self.retriever.lexical_query(question) if QuestionInfo.parse(question).english else None
         analysis = analyse(question, hits, self.context, self.settings, translated)
-        if said:
-            analysis.ranked = [c for c in analysis.ranked if not any(near_duplicate(c.text, q) for q in said)]
         earlier = Earlier(exclude, said)
         extractive = extractive_answer(question, hits, self.context, self.settings, analysis, earlier)
         if llm is None or extractive.abstained:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rag.text import QUESTION_WORDS, SENTENCE_PUNCT, has_cjk, is_english, norm, person_names, tokenize
 
 _Q_LIST = re.compile(
-    r"哪些|哪几|有哪|哪[两二三四五六七八九十\d]|[两二三四五六七八九十]大|包括什么|包含什么|包括哪|分别|"
+    r"哪些|哪几|有哪|哪(?:[两二三四五六七八九十]|[2-9]|\d{2,})|[两二三四五六七八九十]大|包括什么|包含什么|包括哪|分别|"
     r"\bwhat (?:are|were) the\b|\bwhich (?:\w+ )?(?:companies|countries|fields|areas|measures|steps|ways|products|"
     r"technologies|sectors|cities|regions|challenges)\b|\blist\b",
     re.IGNORECASE,
@@ -23,15 +23,16 @@ _Q_LIST = re.compile(
 _HOW_AMOUNT = r"how (?:many|much|long|far|old|large|big|fast|high|often)\b"
 #: Questions that want several things: which kinds/aspects, how, why, what measures (Chinese and English).
 _Q_MANY = re.compile(
-    r"哪些|哪几|有哪|哪[两二三四五六七八九十\d]|几[类条点种个项方大步]|[两二三四五六七八九十\d]+[类条点种项大步]|"
+    r"哪些|哪几|有哪|哪(?:[两二三四五六七八九十]|[2-9]|\d{2,})|几[类条点种个项方大步]|[两二三四五六七八九十\d]+[类条点种项大步]|"
     r"方面|如何|怎样|怎么|为什么|为何|原因|措施|举措|路径|对策|建议|策略|途径|做法|分别|包括|"
     r"什么(?:效果|作用|影响|好处|意义|变化|成效|优势|启示|挑战|困难|问题)|"
     rf"\b(?:what (?:are|were)|(?!{_HOW_AMOUNT})how|why|ways?|"
     r"measures|steps|kinds|types|categories|aspects|reasons|recommendations|strategies|list|evidence|lessons|"
     r"what else|went wrong)\b|"
     r"\bwhat (?:did|does|do|has|have|will|can|could)\b[^?]{0,60}?\b(?:gain|achieve|learn|bring|offer|include)\w*\b|"
-    r"\bwhat (?:did|does|do)\b[^?]{0,80}?\b(?:say|said|show|argue|propose|suggest|describe|explain|think|reveal|claim|"
-    r"recommend|warn|see|view|stress|emphasi[sz]e)s?\b|\b(?:describe|explain)\b",
+    r"\bwhat (?:did|does|do)\b[^?]{0,80}?\b(?:say|show|argue|propose|suggest|describe|explain|think|reveal|claim|"
+    r"recommend|warn|see|stress|emphasi[sz]e)\b(?=\s*(?:about|on|regarding|of)\b|\s*[?,]|\s*$)|"
+    r"^\W*(?:please\s+)?(?:describe|explain)\b",
     re.IGNORECASE,
 )
 #: "What three changes have …", "In which areas …", "…, which pressures on …": a question opening with what/which
@@ -140,7 +141,8 @@ class QuestionInfo:
     def many(self) -> bool:
         """The question wants several things: a list, a how or a why (哪些, 如何, 为什么, 带来了什么效果, what are,
         which pressures)."""
-        return bool(_Q_MANY.search(self.text)) or (self.english and _asks_plural(self.text))
+        text = QUOTED_TITLE.sub(" ", self.text)  # 《……五大成功举措》 names an article; it asks for nothing
+        return bool(_Q_MANY.search(text)) or (self.english and _asks_plural(text))
 
     @property
     def lists(self) -> bool:

@@ -15,7 +15,7 @@ its passage, and a kept citation quotes the very sentence that was translated.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rag.text import Number, bigrams, norm, overlap, squash, written_numbers
@@ -171,26 +171,45 @@ def _close(a: float, b: float) -> bool:
 def verified_answer(
     pieces: Sequence[Piece], english: Mapping[int, str], sources: Sequence[Source], context: AnswerContext | None
 ) -> tuple[str, list[int]]:
-    """The answer with sentence markers `[k]`: each piece in English when its translation keeps the piece's
-    numbers and the citation check finds it backed by the very sentence it translates, else quoted in Chinese.
-    Returns the text and the numbers k of the pieces quoted in Chinese."""
-    shown: dict[int, str] = {}
-    quoted: list[int] = []
-    for p in pieces:
-        text = english.get(p.k)
+    """The answer with sentence markers `[k]`: each piece in English when a translation keeps the piece's numbers
+    and the citation check finds it backed by the very sentence it translates, else quoted in Chinese. The piece's
+    own line is tried first, then a neighbour's line or the two joined (`_realigned`): the small model sometimes
+    splits one sentence over two lines, which shifts every later line by one. A line that translates its own piece
+    is never taken by another. Returns the text and the numbers k of the pieces quoted in Chinese."""
+    by_k = {p.k: p for p in pieces}
+
+    def backs(p: Piece, text: str) -> bool:
         # backed by the very text it translates (the sentence as shown, without a speaker label), not its neighbours
         own = sentence_sources([replace(p.evidence, text=p.text)], sources)
-        if (
-            text is not None
-            and same_numbers(text, p.text)
-            and check_citations(f"{text} [{p.k}]", own, context).citations
-        ):
-            shown[p.k] = text
+        return same_numbers(text, p.text) and bool(check_citations(f"{text} [{p.k}]", own, context).citations)
+
+    faithful = {k for k, text in english.items() if k in by_k and backs(by_k[k], text)}
+    shown: dict[int, str] = {}
+    quoted: list[int] = []
+    used: set[int] = set()
+    for p in pieces:
+        if p.k in faithful:
+            shown[p.k] = english[p.k]
+            used.add(p.k)
             continue
-        shown[p.k] = p.text
-        quoted.append(p.k)
+        for lines, text in _realigned(p.k, english, used | (faithful - {p.k})):
+            if backs(p, text):
+                shown[p.k] = text
+                used.update(lines)
+                break
+        else:
+            shown[p.k] = p.text
+            quoted.append(p.k)
     translated = [p.k for p in pieces if p.k not in quoted]
     return laid_out(pieces, shown, translated), quoted
+
+
+def _realigned(k: int, english: Mapping[int, str], taken: Collection[int]) -> Iterator[tuple[tuple[int, ...], str]]:
+    """Translations to try for a piece `k` whose own line failed, each with the reply lines it takes: k with k+1
+    (one sentence split over two lines), line k+1 or k-1 (a shift by one), k-1 with k; never a line in `taken`."""
+    for lines in ((k, k + 1), (k + 1,), (k - 1,), (k - 1, k)):
+        if all(i in english and i not in taken for i in lines):
+            yield lines, " ".join(english[i] for i in lines)
 
 
 class TranslationStream:

@@ -965,8 +965,9 @@ def test_a_why_answer_reads_a_second_passage_of_its_article(bigram_embedder):
     assert_well_cited(answer)
 
 
-def test_top_passages_quote_the_best_articles_top_passages_in_reading_order():
+def test_top_passages_quote_the_best_sentences_passage_then_its_articles_other_top_passages():
     from rag.answer.extractive import top_passages
+    from rag.answer.scoring import ScoredSentence
     from rag.types import Chunk, Hit
 
     a = Document(title="甲", text="第一段说背景。图1 示意图\n第二段说做法一。第三段说做法二。", kind="article")
@@ -976,14 +977,31 @@ def test_top_passages_quote_the_best_articles_top_passages_in_reading_order():
     second = Chunk(a.id, a.text[overlap:], overlap, len(a.text))  # the passages overlap
     other = Chunk(b.id, b.text, 0, len(b.text))
     hits = [Hit(1, 0.9, second, a), Hit(2, 0.8, other, b), Hit(3, 0.7, first, a)]
+    start = first.text.index("第一段")
+    best = ScoredSentence(3, hits[2], start, start + len("第一段说背景。"), "第一段说背景。")
 
-    assert [c.text for c in top_passages(hits, 2)] == ["第二段说做法一。", "第三段说做法二。"]  # 乙 is not 甲
-    quoted = top_passages(hits, 3)
+    quoted = top_passages(hits, best, 3)  # the best sentence's passage first, then 甲's other top passage; not 乙
     assert [c.text for c in quoted] == ["第一段说背景。", "第二段说做法一。", "第三段说做法二。"]  # no caption, once
     assert [c.n for c in quoted] == [3, 3, 1]  # each sentence cites its own passage's rank
     assert all(c.hit.chunk.text[c.start : c.end] == c.text for c in quoted)
-    again = top_passages(hits, 3, said=["第二段说做法一。"])  # "what else?": not what was quoted before
-    assert [c.text for c in again] == ["第一段说背景。", "第三段说做法二。"]
+    assert [c.text for c in top_passages(hits, best, 2)] == [c.text for c in quoted]  # its passage, even when 3rd
+
+
+def test_a_sentence_cut_by_a_passage_boundary_is_not_quoted():
+    from rag.answer.extractive import top_passages
+    from rag.answer.scoring import ScoredSentence
+    from rag.types import Chunk, Hit
+
+    doc = Document(
+        title="甲", text="前一句完整。这一句被切成两半，前半在上一段里而后半在这里。最后一句也被切", kind="article"
+    )
+    start = doc.text.index("前半在上一段里") - 3
+    end = len(doc.text) - 2  # the passage ends before the last sentence does
+    hit = Hit(1, 1.0, Chunk(doc.id, doc.text[start:end], start, end), doc)
+    best = ScoredSentence(1, hit, 0, 1, "")
+    assert [c.text for c in top_passages([hit], best, 1)] == []  # a tail fragment and a head fragment only
+    whole = Hit(1, 1.0, Chunk(doc.id, doc.text[:start], 0, start), doc)
+    assert [c.text for c in top_passages([whole], best, 1)] == ["前一句完整。"]
 
 
 def test_an_english_question_asking_what_someone_says_quotes_the_top_passages(real_retriever):
@@ -992,6 +1010,7 @@ def test_an_english_question_asking_what_someone_says_quotes_the_top_passages(re
     answerer = Answerer(real_retriever, AnswerSettings(threshold=0.0))
     answer = answerer.answer("What does Fang Han say about open-source versus closed-source models?")
     assert not answer.abstained and answer.text.startswith(ENGLISH_NOTE)
+    assert "互补关系" in answer.text  # his view: the two are complementary, not one replacing the other
     article = answer.sources[0].document.id
     cited = {c.n for c in answer.citations}
     assert 1 in cited and all(answer.sources[n - 1].document.id == article for n in cited)
@@ -1000,8 +1019,7 @@ def test_an_english_question_asking_what_someone_says_quotes_the_top_passages(re
 
 
 def test_what_else_never_quotes_again_what_an_earlier_answer_said(bigram_embedder):
-    from rag.answer import extractive_answer
-    from rag.answer.extractive import Earlier
+    from rag.answer import Earlier, extractive_answer
 
     doc = Document(title="可能让中国电动车熄火的几道坎儿", text=PARAGRAPH, kind="article")
     index, hits = _hand_index([doc], [[PARAGRAPH]])
@@ -1014,3 +1032,32 @@ def test_what_else_never_quotes_again_what_an_earlier_answer_said(bigram_embedde
         earlier=Earlier(said=said),
     )
     assert "登记上牌" in answer.text and "甄别工作" not in answer.text and "处罚措施" not in answer.text
+
+
+def test_what_else_never_quotes_again_a_neighbour_an_earlier_answer_said(bigram_embedder):
+    from rag.answer import Earlier, extractive_answer
+
+    doc = Document(title="可能让中国电动车熄火的几道坎儿", text=PARAGRAPH, kind="article")
+    index, hits = _hand_index([doc], [[PARAGRAPH]])
+    said = ["之后又对其他企业进行了甄别，最终有7家企业被认定骗补。"]  # the paragraph's opening: reading on brings it
+    answer = extractive_answer(
+        "被认定骗补的7家企业存在哪些违规情形？",
+        hits,
+        AnswerContext(bigram_embedder, index),
+        AnswerSettings(threshold=0.0),
+        earlier=Earlier(said=said),
+    )
+    assert "登记上牌" in answer.text and "有的是未安装电池" in answer.text
+    assert "最终有7家企业" not in answer.text
+
+
+def test_an_interviewers_question_reads_on_through_the_whole_answering_turn(bigram_embedder):
+    text = (
+        "曾纯：网络大V认为私人购车补助政策是补助有钱人，实际上是劫贫济富。您如何评论这样的观点？\n"
+        "苗圩：这些言论当时影响不小，但是我们顶住了压力。\n欧洲一些国家的额度远远高过我国。\n这是发展的一个必经阶段。\n"
+        "曾纯：下一个问题是关于电池的。"
+    )
+    question = "网络大V认为私人购车补助政策是补助有钱人、劫贫济富，苗圩如何评论这样的观点？"
+    answer = _one_passage_answer(question, "可能让中国电动车熄火的几道坎儿", text, bigram_embedder, ["苗圩", "曾纯"])
+    assert all(p in answer.text for p in ("顶住了压力", "欧洲", "必经阶段")), answer.text
+    assert "电池" not in answer.text

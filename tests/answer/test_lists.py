@@ -120,6 +120,12 @@ def test_no_counted_section_when_the_count_does_not_fit(text):
         ("What does 新质生产力 mean?", False),  # a definition: one sentence says it
         ("What did Xiaomi price the SU7 at?", False),
         ("“骗补”的第一类涉及哪5家企业？", True),  # a count in digits asks for the things counted
+        ("哪1家企业骗补最多？", False),  # which one
+        ("《企业数字化管理五大成功举措》的作者是谁？", False),  # the title's words ask for nothing
+        ("What did Fang Han say the monthly subscription fee was?", False),  # one value
+        ("Which company did the article describe as the leader in CAD software?", False),
+        ("What does the author think is the main risk?", False),
+        ("Explain how Kunlun lowers inference costs.", True),
     ],
 )
 def test_questions_that_want_several_things(question, many):

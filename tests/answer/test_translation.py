@@ -184,3 +184,28 @@ def test_a_faithful_english_translation_is_verified_and_a_wrong_one_is_not(real_
     text, quoted = verified_answer(pieces, english, answer.sources, AnswerContext(real_embedder))
     assert quoted == [3]
     assert text.splitlines()[:2] == [f"{english[1]} [1]", f"{english[2]} [2]"]
+
+
+@pytest.mark.slow
+def test_a_reply_shifted_by_one_line_is_realigned_but_a_faithful_line_is_never_taken(real_embedder):
+    from rag.answer import AnswerContext
+
+    answer = _answer()
+    pieces = answer_pieces(answer)
+    context = AnswerContext(real_embedder)
+    split = {  # the third sentence split over two lines: its figure is on the second
+        1: "Subsidy fraud can be summed up in four kinds.",
+        2: "The first kind is plates without cars, involving 5 companies.",
+        3: "The second kind is cars without batteries,",
+        4: "involving 12 companies.",
+    }
+    text, quoted = verified_answer(pieces, split, answer.sources, context)
+    assert quoted == []
+    assert text.splitlines()[2] == f"{split[3]} {split[4]} [3]"
+    shifted = {  # the second piece skipped: its line holds the third piece's translation
+        1: "Subsidy fraud can be summed up in four kinds.",
+        2: "The second kind is cars without batteries, involving 12 companies.",
+    }
+    text, quoted = verified_answer(pieces, shifted, answer.sources, context)
+    assert quoted == [2]  # line 1 translates piece 1 faithfully: it is not taken for piece 2
+    assert text.splitlines()[2] == f"{shifted[2]} [3]"
