@@ -415,20 +415,6 @@ def test_a_summary_sentence_brings_the_paragraph_it_sums_up(bigram_embedder):
     assert_well_cited(answer)
 
 
-def test_an_interviewers_question_brings_the_answer_after_it(bigram_embedder):
-    text = (
-        "曾纯：网络大V认为私人购车补助政策是补助有钱人，实际上是劫贫济富。您如何评论这样的观点？\n"
-        "苗圩：这些言论当时影响不小，但是我们顶住了压力。欧洲一些国家的额度远远高过我国。这是发展的一个必经阶段。\n"
-        "曾纯：下一个问题是关于电池的。"
-    )
-    question = "苗圩如何评论私人购车补助政策是补助有钱人、劫贫济富的观点？"
-    answer = _one_passage_answer(question, "可能让中国电动车熄火的几道坎儿", text, bigram_embedder, ["苗圩", "曾纯"])
-    assert "必经阶段" in answer.text and "欧洲" in answer.text, answer.text
-    assert "电池" not in answer.text  # the interviewer's next question is another turn
-    assert "顶住了压力" in answer.text  # the whole answering turn
-    assert_well_cited(answer)
-
-
 def test_the_speaker_line_before_a_quotation_comes_along(bigram_embedder):
     text = "中国企业联合会常务副会长朱宏任在一次公开演讲中提到：\n“今天的数字化转型更像是一片未知的无人区。”"
     question = "把数字化转型形容为“一片充满未知的无人区”的是谁？"
@@ -1051,13 +1037,26 @@ def test_what_else_never_quotes_again_a_neighbour_an_earlier_answer_said(bigram_
     assert "最终有7家企业" not in answer.text
 
 
-def test_an_interviewers_question_reads_on_through_the_whole_answering_turn(bigram_embedder):
-    text = (
-        "曾纯：网络大V认为私人购车补助政策是补助有钱人，实际上是劫贫济富。您如何评论这样的观点？\n"
-        "苗圩：这些言论当时影响不小，但是我们顶住了压力。\n欧洲一些国家的额度远远高过我国。\n这是发展的一个必经阶段。\n"
-        "曾纯：下一个问题是关于电池的。"
-    )
-    question = "网络大V认为私人购车补助政策是补助有钱人、劫贫济富，苗圩如何评论这样的观点？"
+INTERVIEW_QUESTION = "曾纯：网络大V认为私人购车补助政策是补助有钱人，实际上是劫贫济富。您如何评论这样的观点？\n"
+NEXT_QUESTION = "曾纯：下一个问题是关于电池的。"
+
+
+@pytest.mark.parametrize(
+    "answering_turn, question",
+    [
+        (
+            "苗圩：这些言论当时影响不小，但是我们顶住了压力。欧洲一些国家的额度远远高过我国。这是发展的一个必经阶段。\n",
+            "苗圩如何评论私人购车补助政策是补助有钱人、劫贫济富的观点？",
+        ),
+        (  # the answering turn runs over three paragraphs
+            "苗圩：这些言论当时影响不小，但是我们顶住了压力。\n欧洲一些国家的额度远远高过我国。\n这是发展的一个必经阶段。\n",
+            "网络大V认为私人购车补助政策是补助有钱人、劫贫济富，苗圩如何评论这样的观点？",
+        ),
+    ],
+)
+def test_an_interviewers_question_reads_on_through_the_whole_answering_turn(bigram_embedder, answering_turn, question):
+    text = INTERVIEW_QUESTION + answering_turn + NEXT_QUESTION
     answer = _one_passage_answer(question, "可能让中国电动车熄火的几道坎儿", text, bigram_embedder, ["苗圩", "曾纯"])
     assert all(p in answer.text for p in ("顶住了压力", "欧洲", "必经阶段")), answer.text
-    assert "电池" not in answer.text
+    assert "电池" not in answer.text  # the interviewer's next question is another turn
+    assert_well_cited(answer)
