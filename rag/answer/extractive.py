@@ -21,6 +21,7 @@ from rag.text import (
     SENTENCE_PUNCT,
     display_sentence,
     ends_sentence,
+    is_byline,
     near_duplicate,
     passage_sentences,
     squash,
@@ -303,8 +304,9 @@ def _passage_sentences(
     n: int, hit: Hit, skip: Sequence[str], span: tuple[int, int] | None = None
 ) -> list[ScoredSentence]:
     """The sentences of one passage (source `n`) in reading order, or of its `span` of characters, without captions,
-    instructions to an assistant, sentences that repeat one in `skip`, and the fragments a passage boundary cut out
-    of a sentence (its first words, when the passage starts mid-sentence; its last, when it ends mid-sentence)."""
+    bylines, instructions to an assistant, sentences that repeat one in `skip`, and the fragments a passage boundary
+    cut out of a sentence (its first words, when the passage starts mid-sentence; its last, when it ends
+    mid-sentence)."""
     text = hit.chunk.text
     doc = hit.document.text
     start_at, end_at = span or (0, len(text))
@@ -314,7 +316,8 @@ def _passage_sentences(
     out: list[ScoredSentence] = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        if not start_at <= start < end_at or CAPTION.match(sentence.strip()) or INSTRUCTION.search(sentence):
+        label = CAPTION.match(sentence.strip()) or is_byline(sentence) or INSTRUCTION.search(sentence)
+        if not start_at <= start < end_at or label:
             continue
         if (i == 0 and opens_mid) or (i == len(spans) - 1 and ends_mid and not ends_sentence(sentence)):
             continue

@@ -18,7 +18,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from rag.text import Number, bigrams, norm, overlap, squash, written_numbers
+from rag.text import Number, bigrams, count_cjk, english_amounts, norm, overlap, squash, written_numbers
 
 from .citations import MARKER, check_citations, marker_numbers
 from .context import AnswerContext
@@ -41,6 +41,10 @@ TRANSLATION_SYSTEM_PROMPT = (
 MAX_PIECE_CHARS = 700  # the longest English line the grammar lets the model write for one piece
 _TAG = re.compile(r"<(?=\s*/?\s*lines)", re.IGNORECASE)
 _OPENING = re.compile(r"\[(\d{1,3})\] ?")
+_PARENS = re.compile(r"\s*\(([^()]*)\)")
+_FINISHED = re.compile(r"[.!?;:)\"'”’]$")
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?][\"'”’)]?(?=\s)")  # not the "S." of "U.S."
+MAX_TERM_CJK = 8  # Chinese characters in parentheses after an English word: a term (车辆闲置), not a clause
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,9 @@ def _quote_of(text: str, n: int, citations: Sequence[Citation]) -> Citation | No
 
 
 def translation_messages(question: str, pieces: Iterable[Piece]) -> list[dict[str, str]]:
-    """Chat messages: the fixed system prompt (cached by the server), the question and the numbered pieces."""
-    lines = "\n".join(f"[{p.k}] {_TAG.sub('＜', p.text)}" for p in pieces)
+    """Chat messages: the fixed system prompt (cached by the server), the question and the numbered pieces, their
+    figures with a Chinese scale written as English amounts (`english_amounts`)."""
+    lines = "\n".join(f"[{p.k}] {english_amounts(_TAG.sub('＜', p.text))}" for p in pieces)
     user = f"Question: {question.strip()}\n<lines>\n{lines}\n</lines>\nTranslate each numbered line into English."
     return [{"role": "system", "content": TRANSLATION_SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
@@ -122,13 +127,34 @@ def piece_limit(text: str) -> int:
 
 
 def translated_pieces(raw: str) -> dict[int, str]:
-    """The model's reply as {k: English text}; a line cut short (the reply ran out of tokens) is left out."""
+    """The model's reply as {k: English text}, each line `tidy`; a line cut short (the reply ran out of tokens) is
+    left out."""
     out: dict[int, str] = {}
     for line in raw.splitlines(keepends=True):
         m = _OPENING.match(line)
-        if m and line.endswith("\n") and norm(line[m.end() :]):
-            out.setdefault(int(m.group(1)), line[m.end() :].strip())
+        if m and line.endswith("\n") and norm(tidy(line[m.end() :])):
+            out.setdefault(int(m.group(1)), tidy(line[m.end() :]))
     return out
+
+
+def tidy(english: str) -> str:
+    """An English line without the parentheses a small model fills with a Chinese clause rather than a term (more
+    than `MAX_TERM_CJK` Chinese characters) or repeats ("(战场) (战场) (战场)…"), and without a last sentence left
+    unfinished (the model ran on to the line's length limit)."""
+    seen: set[str] = set()
+
+    def kept(m: re.Match[str]) -> str:
+        key = squash(m[1])
+        if count_cjk(m[1]) > MAX_TERM_CJK or key in seen:
+            return ""
+        seen.add(key)
+        return m[0]
+
+    text = _PARENS.sub(kept, english)
+    text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+    if not _FINISHED.search(text) and (ends := list(_SENTENCE_END.finditer(text))):
+        text = text[: ends[-1].end()]
+    return text
 
 
 def laid_out(pieces: Sequence[Piece], texts: Mapping[int, str], translated: Collection[int] = ()) -> str:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from rag.text import CAPTION, clean_line, ends_sentence, squash, strip_ornament
+from rag.text import CAPTION, clean_line, ends_sentence, is_byline, squash, strip_ornament
 from rag.types import Document, IssueInfo
 
 BYLINE = re.compile(r"^文\s*/\s*(.+)$")
@@ -258,9 +258,7 @@ def _next_nonempty(lines: list[str], i: int, limit: int) -> int | None:
 
 def _is_affiliation(line: str, authors: tuple[str, ...]) -> bool:
     """`钮钦 中国科学技术发展战略研究院`: an author's name, a space, and a short description."""
-    if len(line) > 120 or line.endswith("。"):
-        return False
-    return any(line.startswith(a + " ") or line.startswith(a + "\u3000") for a in authors)
+    return is_byline(line) and any(line.startswith(a + " ") or line.startswith(a + "\u3000") for a in authors)
 
 
 def _drop_repeats(paras: list[_Para]) -> list[_Para]:

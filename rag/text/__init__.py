@@ -5,7 +5,7 @@ May import: nothing of `rag` but `rag.types` and `rag.errors`.
 
 from .chars import CJK, CJK_PUNCT, clean_line, count_cjk, has_cjk, squash, strip_ornament
 from .language import LANGUAGES, is_english, language_of
-from .numbers import Number, chinese_numeral, chinese_numerals, written_numbers
+from .numbers import Number, chinese_numeral, chinese_numerals, english_amounts, written_numbers
 from .sentences import (
     CAPTION,
     CLOSERS,
@@ -13,6 +13,7 @@ from .sentences import (
     SENTENCE_PUNCT,
     display_sentence,
     ends_sentence,
+    is_byline,
     passage_sentences,
     split_sentences,
     strip_speaker,
@@ -55,8 +56,10 @@ __all__ = [
     "display_sentence",
     "display_width",
     "ends_sentence",
+    "english_amounts",
     "format_table",
     "has_cjk",
+    "is_byline",
     "is_english",
     "jieba_module",
     "language_of",

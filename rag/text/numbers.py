@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 _SCALES = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "hundred million": 1e8, "ten thousand": 1e4}
 _SCALES |= {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_SCALE_WORDS = "|".join(w if w[0] in "万亿千" else w + r"\b" for w in _SCALES)
+_SCALE_WORDS = "|".join(w if w[0] in "万亿千" else w + "(?![A-Za-z])" for w in _SCALES)
 _ARABIC = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(" + _SCALE_WORDS + "))?", re.IGNORECASE)
 _NUMERALS = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
 _DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -37,6 +37,27 @@ def written_numbers(text: str) -> list[Number]:
     for m in _NUMERALS.finditer(_ARABIC.sub(" ", text)):  # 万 of "2 万" belongs to the 2
         found += [Number(float(v), float(v), False, False) for v in chinese_numerals(m[0])]
     return found
+
+
+def english_amounts(text: str) -> str:
+    """`text` with each figure that carries a Chinese scale written as an English amount: "8348.25亿元" →
+    "834.825 billion元", "3万美元" → "30,000美元", "50万千瓦时" → "500,000千瓦时". A small model translating
+    8348.25亿 writes "8348.25 billion" (ten times too much); given the amount, it copies it."""
+
+    def english(m: re.Match[str]) -> str:
+        scale = _SCALES.get((m[3] or "").lower())
+        if scale is None or m[3][0] not in "万亿":
+            return m[0]
+        return _amount(float(m[1].replace(",", "") + (m[2] or "")) * scale)
+
+    return _ARABIC.sub(english, text)
+
+
+def _amount(amount: float) -> str:
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if amount >= size:
+            return f"{round(amount / size, 6):g} {word}"
+    return f"{round(amount, 6):,.6g}" if amount != int(amount) else f"{int(amount):,}"
 
 
 def chinese_numerals(run: str) -> list[int]:

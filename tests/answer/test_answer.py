@@ -1060,3 +1060,14 @@ def test_an_interviewers_question_reads_on_through_the_whole_answering_turn(bigr
     assert all(p in answer.text for p in ("顶住了压力", "欧洲", "必经阶段")), answer.text
     assert "电池" not in answer.text  # the interviewer's next question is another turn
     assert_well_cited(answer)
+
+
+def test_an_authors_byline_is_not_quoted_with_the_passage(bigram_embedder):
+    text = (
+        "赵健 北京甲子光年科技服务有限公司\n"
+        "大模型产业正在发生变化。模型越来越小，应用开始落地。价格不断下降，企业纷纷跟进。\n"
+    )
+    answer = _one_passage_answer("大模型产业发生了哪些变化？", "大模型的新趋势", text, bigram_embedder, ["赵健"])
+    assert all(p in answer.text for p in ("越来越小", "开始落地", "不断下降")), answer.text
+    assert "甲子光年" not in answer.text
+    assert_well_cited(answer)

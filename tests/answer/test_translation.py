@@ -8,14 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.answer import ENGLISH_NOTE, Answer, Answerer, Citation, Source
-from rag.answer.evidence import MarkerMap
+from rag.answer.evidence import Evidence, MarkerMap
 from rag.answer.translation import (
     MAX_PIECE_CHARS,
+    Piece,
     TranslationStream,
     answer_pieces,
     laid_out,
     piece_limit,
     same_numbers,
+    tidy,
     translated_pieces,
     translation_grammar,
     translation_messages,
@@ -99,6 +101,17 @@ def test_a_translation_must_keep_the_numbers_of_its_piece():
     assert not same_numbers("in 2024", "2023年") and not same_numbers("200,000 developers", "近2万人")
 
 
+def test_the_model_reads_figures_with_a_chinese_scale_as_english_amounts():
+    """Given "8348.25亿元" the small model wrote "8348.25 billion yuan" (ten times too much) and "50万千瓦时" as "50
+    megawatts": the prompt's lines carry the amounts, and copying them passes the check."""
+    piece = "研发费用总计8348.25亿元，ChatGPT每天消耗50万千瓦时的电力"
+    pieces = [Piece(1, piece, 0, Evidence(1, 1, piece, 0))]
+    (line,) = [x for x in translation_messages("How much?", pieces)[1]["content"].splitlines() if x.startswith("[1]")]
+    assert "834.825 billion" in line and "500,000" in line
+    assert same_numbers("R&D spending was 834.825 billion yuan; ChatGPT uses 500,000 kWh a day", piece)
+    assert not same_numbers("R&D spending was 8348.25 billion yuan; ChatGPT uses 50 megawatts a day", piece)
+
+
 def test_a_piece_whose_translation_cannot_be_verified_is_quoted_in_chinese():
     answer = _answer()
     pieces = answer_pieces(answer)
@@ -114,6 +127,27 @@ def test_a_line_cut_short_is_left_out():
         1: "Subsidy fraud took four forms.",
         2: "The first: plates but no cars, 5 firms.",
     }
+
+
+@pytest.mark.parametrize(
+    ("line", "tidied"),
+    [
+        ("Anta's revenue grew by 40%. (安踏集团的年收入增长了40%)", "Anta's revenue grew by 40%."),  # a clause
+        (
+            "Industry is the main battlefield (主战场). (战场) (战场) (战场)",
+            "Industry is the main battlefield (主战场). (战场)",
+        ),
+        ("Idle vehicles (车辆闲置) and CAD (computer-aided design) tools.", None),  # terms stay
+        (
+            "It exported to Singapore. This indicates that the company began exporting to these new,",
+            "It exported to Singapore.",
+        ),
+        ("U.S. firms grew", None),  # unfinished but one sentence: kept
+    ],
+)
+def test_a_line_keeps_terms_once_and_no_unfinished_sentence(line, tidied):
+    assert tidy(line) == (tidied or line)
+    assert translated_pieces(f"[1] {line}\n") == {1: tidied or line}
 
 
 @given(st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=30))

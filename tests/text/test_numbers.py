@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.text import chinese_numeral, chinese_numerals, written_numbers
+from rag.text import chinese_numeral, chinese_numerals, english_amounts, written_numbers
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,17 @@ def test_chinese_numerals(run, value):
 )
 def test_runs_of_chinese_numerals(run, values):
     assert chinese_numerals(run) == values
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("研发费用总计8348.25亿元，同比增长5.10%", "研发费用总计834.825 billion元，同比增长5.10%"),
+        ("价格高达3万美元以上", "价格高达30,000美元以上"),
+        ("每天消耗50万千瓦时的电力", "每天消耗500,000千瓦时的电力"),  # 千 of 千瓦时 is a unit, not a scale
+        ("1200万人，4.5亿元，1.2万亿元", "12 million人，450 million元，1.2 trillion元"),
+        ("2004年，已提车的有15,269辆", "2004年，已提车的有15,269辆"),  # no scale: as written
+    ],
+)
+def test_figures_with_a_chinese_scale_are_written_as_english_amounts(text, english):
+    assert english_amounts(text) == english

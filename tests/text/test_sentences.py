@@ -1,0 +1,50 @@
+"""Bylines: an author's line is a label of the page, its own sentence, never the start of the next."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.text import is_byline, passage_sentences
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "孙凝晖 中国工程院院士",
+        "韩力 王宏伟 中国电子信息产业发展研究院工业经济研究所",
+        "苗圩 第十四届全国政协常委、经济委员会副主任，工业和信息化部原部长",
+        "赵健\u3000北京甲子光年科技服务有限公司",
+    ],
+)
+def test_an_authors_line_is_a_byline(line):
+    assert is_byline(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "孙凝晖认为，中国发展智能计算应走自己的道路。",  # prose: no space between Chinese words
+        "曾纯：中国新能源汽车市场这两年猛然“井喷”，看来我国汽车产业已经到了从量变到质变的转折点。",
+        "苗圩 表示，补贴政策已经退出。",  # an end mark: a sentence, whatever its spacing
+        "SU7 的交付量",  # no Chinese name first
+        "中国工业和信息化",
+    ],
+)
+def test_prose_is_not_a_byline(line):
+    assert not is_byline(line)
+
+
+def test_a_byline_is_not_joined_to_the_speech_after_it():
+    text = (
+        "苗圩 第十四届全国政协常委、经济委员会副主任，工业和信息化部原部长\n曾纯：中国新能源汽车市场这两年猛然“井喷”。"
+    )
+    sentences = [text[a:b] for a, b in passage_sentences(text)]
+    assert sentences == [
+        "苗圩 第十四届全国政协常委、经济委员会副主任，工业和信息化部原部长",
+        "曾纯：中国新能源汽车市场这两年猛然“井喷”。",
+    ]
+
+
+def test_a_line_broken_mid_sentence_is_still_rejoined():
+    text = "2016年，财政部组织专项检查，对93家企业的2015年度补贴资金，\n进行了全面核查。"
+    assert [text[a:b] for a, b in passage_sentences(text)] == [text]
