@@ -22,7 +22,7 @@ from .history import (
 )
 from .pipeline import Answerer, answer_question, stream_answer
 from .prompt import NOT_FOUND_ZH, SYSTEM_PROMPT, build_messages, fence_passage
-from .question import QuestionInfo, is_byline, kind_score, person_score
+from .question import QuestionInfo, kind_score, person_score
 from .records import ABSTAIN_EN, ABSTAIN_ZH, ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, DEFAULT_THRESHOLD, Analysis, AnswerSettings, ScoredSentence, analyse
 from .vectors import SentenceVectors
@@ -64,7 +64,6 @@ __all__ = [
     "extractive_answer",
     "fence_passage",
     "fold_follow_up",
-    "is_byline",
     "is_follow_up",
     "kind_score",
     "missing_anchors",

@@ -316,7 +316,9 @@ def _passage_sentences(
     out: list[ScoredSentence] = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        label = CAPTION.match(sentence.strip()) or is_byline(sentence) or INSTRUCTION.search(sentence)
+        label = (
+            CAPTION.match(sentence.strip()) or is_byline(sentence, hit.document.authors) or INSTRUCTION.search(sentence)
+        )
         if not start_at <= start < end_at or label:
             continue
         if (i == 0 and opens_mid) or (i == len(spans) - 1 and ends_mid and not ends_sentence(sentence)):

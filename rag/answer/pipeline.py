@@ -311,7 +311,7 @@ class Answerer:
             yield piece
             if isinstance(piece, Answer):
                 return
-        english = translated_pieces("".join(written))
+        english = translated_pieces("".join(written), asked)
         text, quoted = verified_answer(pieces, english, sources, self.context)
         checked = check_evidence(text, evidence, sources, self.context)
         if len(quoted) == len(pieces) or not checked.citations:

@@ -1,5 +1,6 @@
 """Reading a question: its language (`rag.text.is_english`), the kinds of fact it asks for and its topic terms
-(`QuestionInfo`), and how well a sentence holds the kind of fact asked for (`kind_score`, `is_byline`).
+(`QuestionInfo`), and how well a sentence holds the kind of fact asked for (`kind_score`; an author's line,
+`rag.text.is_byline`, names an organisation).
 
 Kinds: a number for 多少, a date for 何时, a list for 哪些, a person for 谁, an organisation for 哪家单位, a
 definition for 什么是 (and their English forms).
@@ -11,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rag.text import QUESTION_WORDS, SENTENCE_PUNCT, has_cjk, is_english, norm, person_names, tokenize
+from rag.text import QUESTION_WORDS, has_cjk, is_byline, is_english, norm, person_names, tokenize
 
 _Q_LIST = re.compile(
     r"哪些|哪几|有哪|哪(?:[两二三四五六七八九十]|[2-9]|\d{2,})|[两二三四五六七八九十]大|包括什么|包含什么|包括哪|分别|"
@@ -214,14 +215,6 @@ def person_score(sentence: str, authors: Iterable[str]) -> float:
     names = person_names(sentence)
     title = bool(PERSON_TITLE.search(sentence))
     return 1.0 if names and title else 0.5 if names else 0.4 if title else 0.0
-
-
-def is_byline(sentence: str, authors: Iterable[str]) -> bool:
-    """An author line: starts with an author's name, short, not a sentence ("崔柔 首都经济贸易大学管理工程学院")."""
-    line = sentence.strip()
-    if len(line) > 80 or line[-1:] in SENTENCE_PUNCT:
-        return False
-    return any(a and len(a) >= 2 and line.startswith(a) for a in authors)
 
 
 def kind_score(sentence: str, kinds: Iterable[str], authors: Iterable[str] = (), subject: str = "") -> float:

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rag.text import bigrams, has_cjk, norm, overlap, passage_sentences, squash
+from rag.text import bigrams, has_cjk, is_byline, norm, overlap, passage_sentences, squash
 from rag.types import Hit
 
 from .anchors import missing_anchors
 from .context import AnswerContext
-from .question import DEFINES, QuestionInfo, is_byline, kind_score
+from .question import DEFINES, QuestionInfo, kind_score
 
 #: Default abstention threshold on `Answer.confidence` (chosen on eval/questions.jsonl; see the report).
 DEFAULT_THRESHOLD = 0.45

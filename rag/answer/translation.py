@@ -43,7 +43,11 @@ _TAG = re.compile(r"<(?=\s*/?\s*lines)", re.IGNORECASE)
 _OPENING = re.compile(r"\[(\d{1,3})\] ?")
 _PARENS = re.compile(r"\s*\(([^()]*)\)")
 _FINISHED = re.compile(r"[.!?;:)\"'”’]$")
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?][\"'”’)]?(?=\s)")  # not the "S." of "U.S."
+# A sentence's end: not the "S." of "U.S.", "Dr.", "Inc.", "e.g." or a list's "1.", and a capital follows.
+_SENTENCE_END = re.compile(
+    r"(?<!\b[A-Z])(?<!\b(?:Dr|Mr|Ms|St|No|vs|Co))(?<!\b(?:Mrs|Inc|Ltd|etc))(?<!e\.g)(?<!i\.e)(?<!^\d)(?<!^\d\d)"
+    r"[.!?][\"'”’)]?(?=\s+[A-Z\"“(])"
+)
 MAX_TERM_CJK = 8  # Chinese characters in parentheses after an English word: a term (车辆闲置), not a clause
 
 
@@ -126,21 +130,24 @@ def piece_limit(text: str) -> int:
     return min(MAX_PIECE_CHARS, int(4.5 * len(text)) + 40)
 
 
-def translated_pieces(raw: str) -> dict[int, str]:
-    """The model's reply as {k: English text}, each line `tidy`; a line cut short (the reply ran out of tokens) is
-    left out."""
+def translated_pieces(raw: str, pieces: Sequence[Piece] = ()) -> dict[int, str]:
+    """The model's reply as {k: English text}, each line `tidy` (at most `piece_limit` of its piece among `pieces`
+    long); a line cut short (the reply ran out of tokens) is left out."""
+    limits = {p.k: piece_limit(p.text) for p in pieces}
     out: dict[int, str] = {}
     for line in raw.splitlines(keepends=True):
         m = _OPENING.match(line)
-        if m and line.endswith("\n") and norm(tidy(line[m.end() :])):
-            out.setdefault(int(m.group(1)), tidy(line[m.end() :]))
+        k = int(m.group(1)) if m else 0
+        text = tidy(line[m.end() :], limits.get(k)) if m else ""
+        if line.endswith("\n") and norm(text):
+            out.setdefault(k, text)
     return out
 
 
-def tidy(english: str) -> str:
+def tidy(english: str, limit: int | None = None) -> str:
     """An English line without the parentheses a small model fills with a Chinese clause rather than a term (more
-    than `MAX_TERM_CJK` Chinese characters) or repeats ("(战场) (战场) (战场)…"), and without a last sentence left
-    unfinished (the model ran on to the line's length limit)."""
+    than `MAX_TERM_CJK` Chinese characters) or repeats ("(战场) (战场) (战场)…"), and, when it ran on to its
+    grammar's `limit` of characters, without the last sentence it left unfinished there."""
     seen: set[str] = set()
 
     def kept(m: re.Match[str]) -> str:
@@ -152,7 +159,8 @@ def tidy(english: str) -> str:
 
     text = _PARENS.sub(kept, english)
     text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
-    if not _FINISHED.search(text) and (ends := list(_SENTENCE_END.finditer(text))):
+    ran_on = limit is not None and len(english.strip()) >= limit
+    if ran_on and not _FINISHED.search(text) and (ends := list(_SENTENCE_END.finditer(text))):
         text = text[: ends[-1].end()]
     return text
 

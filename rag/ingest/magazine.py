@@ -258,7 +258,7 @@ def _next_nonempty(lines: list[str], i: int, limit: int) -> int | None:
 
 def _is_affiliation(line: str, authors: tuple[str, ...]) -> bool:
     """`钮钦 中国科学技术发展战略研究院`: an author's name, a space, and a short description."""
-    return is_byline(line) and any(line.startswith(a + " ") or line.startswith(a + "\u3000") for a in authors)
+    return bool(authors) and is_byline(line, authors)
 
 
 def _drop_repeats(paras: list[_Para]) -> list[_Para]:

@@ -10,6 +10,7 @@ _SCALES = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "hundred million"
 _SCALES |= {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _SCALE_WORDS = "|".join(w if w[0] in "万亿千" else w + "(?![A-Za-z])" for w in _SCALES)
 _ARABIC = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(" + _SCALE_WORDS + "))?", re.IGNORECASE)
+_RANGE_END = re.compile(r"\d\s*[-~～–—至到]\s*$")
 _NUMERALS = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
 _DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _UNIT = {"十": 10, "百": 100, "千": 1000}
@@ -46,8 +47,8 @@ def english_amounts(text: str) -> str:
 
     def english(m: re.Match[str]) -> str:
         scale = _SCALES.get((m[3] or "").lower())
-        if scale is None or m[3][0] not in "万亿":
-            return m[0]
+        if scale is None or m[3][0] not in "万亿" or _RANGE_END.search(text, 0, m.start()):
+            return m[0]  # the end of a range ("3-5万") scales its start too: left as written
         return _amount(float(m[1].replace(",", "") + (m[2] or "")) * scale)
 
     return _ARABIC.sub(english, text)

@@ -8,7 +8,7 @@ mid-sentence by PDF extraction is rejoined); chunking splits at the same marks (
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .chars import CJK
 from .similarity import norm
@@ -23,17 +23,23 @@ CLOSERS = "”’」』）》】〕)\"'"
 #: A figure or table caption, or a data-source line ("图1 ……", "数据来源：……"): a label, not a sentence of the text.
 CAPTION = re.compile(r"^(?:图|表|Figure |Table )\d+\s*|^数据来源[:：]")
 
-# A byline: a name of two to four characters, a space and more words, no end mark ("孙凝晖 中国工程院院士",
-# "韩力 王宏伟 中国电子信息产业发展研究院…"); prose has no spaces between Chinese words (`clean_line`).
-_BYLINE = re.compile(rf"[{CJK}]{{2,4}}[ \u3000]+[^\s{SENTENCE_END}][^{SENTENCE_END}]*")
+# A byline without known authors: a name of two to four characters, a space and more Chinese words, no end mark
+# ("孙凝晖 中国工程院院士"); prose has no spaces between Chinese words (`clean_line`).
+_BYLINE = re.compile(rf"[{CJK}]{{2,4}}[ \u3000]+[{CJK}][^\n{SENTENCE_END}]*")
 MAX_BYLINE_CHARS = 120
 
 
-def is_byline(line: str) -> bool:
-    """An author's line ("赵健 北京甲子光年科技服务有限公司") or a slogan of spaced phrases: a label of the page,
-    never joined to the next line as a broken sentence and never quoted as an answer."""
+def is_byline(line: str, authors: Iterable[str] = ()) -> bool:
+    """An author's line ("赵健 北京甲子光年科技服务有限公司"): one short line without a final end mark that opens with
+    one of `authors` and a space, or, when no authors are known, with a two-to-four-character name and a space.
+    A label of the page: never joined to the next line as a broken sentence, never quoted with its passage."""
     text = line.strip()
-    return len(text) <= MAX_BYLINE_CHARS and _BYLINE.fullmatch(text) is not None
+    if not text or "\n" in text or len(text) > MAX_BYLINE_CHARS or text[-1] in SENTENCE_PUNCT:
+        return False
+    names = [a for a in authors if len(a) >= 2]
+    if names:
+        return any(text.startswith(a) and text[len(a) : len(a) + 1] in (" ", "\u3000") for a in names)
+    return _BYLINE.fullmatch(text) is not None
 
 
 # A sentence: anything up to a run of end marks, followed by any closing quotes/brackets.
@@ -73,11 +79,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def _continues(piece: str) -> bool:
     """A line that ends mid-sentence (PDF line break) rather than a heading or a key: value line."""
     body = piece.strip()
-    if is_byline(body):
-        return False
     if not body or body[-1] in SENTENCE_PUNCT + CLOSERS + ":：":
         return False
-    return body[-1] in "，、（《“(" or (("，" in body or "、" in body) and len(body) >= 12)
+    return body[-1] in "，、（《“(" or (("，" in body or "、" in body) and len(body) >= 12 and not is_byline(body))
 
 
 def passage_sentences(text: str, max_chars: int = 400) -> list[tuple[int, int]]:

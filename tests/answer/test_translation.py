@@ -138,16 +138,29 @@ def test_a_line_cut_short_is_left_out():
             "Industry is the main battlefield (主战场). (战场)",
         ),
         ("Idle vehicles (车辆闲置) and CAD (computer-aided design) tools.", None),  # terms stay
-        (
-            "It exported to Singapore. This indicates that the company began exporting to these new,",
-            "It exported to Singapore.",
-        ),
-        ("U.S. firms grew", None),  # unfinished but one sentence: kept
     ],
 )
-def test_a_line_keeps_terms_once_and_no_unfinished_sentence(line, tidied):
+def test_a_line_keeps_chinese_terms_once_and_no_clause(line, tidied):
     assert tidy(line) == (tidied or line)
     assert translated_pieces(f"[1] {line}\n") == {1: tidied or line}
+
+
+RAN_ON = "It exported to Singapore. This indicates that the company began exporting to these new,"
+
+
+@pytest.mark.parametrize(
+    ("line", "limit", "tidied"),
+    [
+        (RAN_ON, len(RAN_ON), "It exported to Singapore."),  # ran on to the grammar's limit
+        (RAN_ON, len(RAN_ON) + 40, RAN_ON),  # stopped by itself: nothing is cut
+        ("Dr. Sun Ninghui, academician of the Chinese Academy of Engineering", 60, None),  # one sentence
+        ("1. Technological innovation, e.g. CAD and U.S. chips", 50, None),  # abbreviations and list numbers
+    ],
+)
+def test_a_line_that_ran_on_to_its_limit_loses_its_unfinished_sentence(line, limit, tidied):
+    assert tidy(line, limit) == (tidied or line)
+    piece = Piece(1, "中" * 10, 0, Evidence(1, 1, "中" * 10, 0))
+    assert translated_pieces(f"[1] {line}\n", [piece]) == {1: tidy(line, piece_limit(piece.text))}
 
 
 @given(st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=30))

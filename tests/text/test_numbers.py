@@ -55,7 +55,13 @@ def test_runs_of_chinese_numerals(run, values):
         ("每天消耗50万千瓦时的电力", "每天消耗500,000千瓦时的电力"),  # 千 of 千瓦时 is a unit, not a scale
         ("1200万人，4.5亿元，1.2万亿元", "12 million人，450 million元，1.2 trillion元"),
         ("2004年，已提车的有15,269辆", "2004年，已提车的有15,269辆"),  # no scale: as written
+        ("补助3-5万元，或10至20亿元", "补助3-5万元，或10至20亿元"),  # a range's scale is its start's too: as written
     ],
 )
 def test_figures_with_a_chinese_scale_are_written_as_english_amounts(text, english):
     assert english_amounts(text) == english
+
+
+def test_an_english_scale_word_is_read_before_chinese_text_but_not_inside_a_word():
+    assert [n.amount for n in written_numbers("12 million人，4 billion元")] == [12e6, 4e9]
+    assert [n.scaled for n in written_numbers("2 millionaires, 3 billions")] == [False, False]

@@ -27,6 +27,8 @@ def test_an_authors_line_is_a_byline(line):
         "曾纯：中国新能源汽车市场这两年猛然“井喷”，看来我国汽车产业已经到了从量变到质变的转折点。",
         "苗圩 表示，补贴政策已经退出。",  # an end mark: a sentence, whatever its spacing
         "SU7 的交付量",  # no Chinese name first
+        "随着 ChatGPT 的发布，大模型走进了千家万户",  # a Latin term after the space
+        "北京 123 456",  # a table row
         "中国工业和信息化",
     ],
 )
@@ -48,3 +50,12 @@ def test_a_byline_is_not_joined_to_the_speech_after_it():
 def test_a_line_broken_mid_sentence_is_still_rejoined():
     text = "2016年，财政部组织专项检查，对93家企业的2015年度补贴资金，\n进行了全面核查。"
     assert [text[a:b] for a, b in passage_sentences(text)] == [text]
+
+
+def test_with_known_authors_a_byline_opens_with_one_of_them():
+    authors = ["约翰·史密斯", "司马南"]
+    assert is_byline("约翰·史密斯 美国斯坦福大学教授", authors)
+    assert is_byline("司马南\u3000评论员、作家", authors)
+    assert not is_byline("孙凝晖 中国工程院院士", authors)  # not an author of this article
+    assert not is_byline("司马南认为，这是必经阶段", authors)  # no space: prose
+    assert not is_byline("司马南 评论员。", authors)  # a sentence
