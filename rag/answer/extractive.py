@@ -329,12 +329,12 @@ def _passage_sentences(
     return out
 
 
-def _turn_span(hit: Hit, at: int) -> tuple[int, int]:
-    """Where the answer around sentence `at` of the passage of `hit` may read: the whole passage, or in an interview
-    the speaker's turn (from a line opening with a speaker label naming one of the article's voices, "苗圩：……", to
-    the next); a turn that asks a question (the interviewer's) reads on through the answer."""
+def _turn_span(hit: Hit, spans: Sequence[tuple[int, int]], at: int) -> tuple[int, int]:
+    """Where the answer around sentence `at` (of `spans`, the sentences of the passage of `hit`) may read: the whole
+    passage, or in an interview the speaker's turn (from a line opening with a speaker label naming one of the
+    article's voices, "苗圩：……", to the next); a turn that asks a question (the interviewer's) reads on through the
+    answer."""
     text = hit.chunk.text
-    spans = passage_sentences(text)
 
     def turns(i: int) -> bool:  # sentence i opens a line with a speaker label
         s, e = spans[i]
@@ -369,13 +369,18 @@ def _with_passage(chosen: list[ScoredSentence], best: ScoredSentence) -> list[Sc
     taken = {c.start for c in mine}
     section = [
         c
-        for c in _passage_sentences(best.n, best.hit, [], _turn_span(best.hit, at))
+        for c in _passage_sentences(best.n, best.hit, [], _turn_span(best.hit, spans, at))
         if c.start not in taken and not any(_repeats(c, x) for x in chosen if x.hit.chunk.id != best.hit.chunk.id)
     ]
     section = sorted(mine + section, key=lambda c: c.start)
     return section + [
         c for c in chosen if c.hit.chunk.id != best.hit.chunk.id and not any(_repeats(c, x) for x in section)
     ]
+
+
+def _unsaid(sentences: list[ScoredSentence], said: Collection[str]) -> list[ScoredSentence]:
+    """`sentences` without those that repeat one in `said`."""
+    return [c for c in sentences if not any(near_duplicate(c.text, x) for x in said)]
 
 
 def _as_list(
@@ -438,8 +443,7 @@ def extractive_answer(
     sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
     analysis = analysis or analyse(question, hits, context, config)
     if earlier.said:  # "what else?": what was said before is not said again
-        ranked = [c for c in analysis.ranked if not any(near_duplicate(c.text, x) for x in earlier.said)]
-        analysis = replace(analysis, ranked=ranked)
+        analysis = replace(analysis, ranked=_unsaid(analysis.ranked, earlier.said))
     english = analysis.info.english
     if not analysis.ranked or analysis.confidence < threshold:
         return abstention(question, english, sources, analysis.confidence)
@@ -458,7 +462,7 @@ def extractive_answer(
             chosen += _continuation(analysis, chosen, sources, context.store, config)
         if analysis.info.reads_on and not english:
             chosen = _with_passage(chosen, best)
-    chosen = [c for c in chosen if not any(near_duplicate(c.text, x) for x in earlier.said)] or chosen
+    chosen = _unsaid(chosen, earlier.said) or chosen
     citations = [Citation(c.n, c.hit.chunk.id, c.text, (c.start, c.end)) for c in chosen]
     body = "".join(
         _break(previous, c) + f"{display_sentence(strip_speaker(c.text, c.hit.document.authors))}[{c.n}]"

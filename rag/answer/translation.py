@@ -137,9 +137,10 @@ def translated_pieces(raw: str, pieces: Sequence[Piece] = ()) -> dict[int, str]:
     out: dict[int, str] = {}
     for line in raw.splitlines(keepends=True):
         m = _OPENING.match(line)
-        k = int(m.group(1)) if m else 0
-        text = tidy(line[m.end() :], limits.get(k)) if m else ""
-        if line.endswith("\n") and norm(text):
+        if m is None or not line.endswith("\n"):
+            continue
+        k = int(m.group(1))
+        if norm(text := tidy(line[m.end() :], limits.get(k))):
             out.setdefault(k, text)
     return out
 

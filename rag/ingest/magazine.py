@@ -217,7 +217,7 @@ def _parse_article(  # noqa: PLR0913  over 60 lines: the parser walks one articl
                 i = nxt
             end = i + 1
             break
-        if _is_affiliation(line, authors):
+        if authors and is_byline(line, authors):  # `钮钦 中国科学技术发展战略研究院`
             affiliations.append(re.sub(r"\s+", " ", line))
             paras.append(_Para(i, affiliations[-1], aside=True))
         else:
@@ -254,11 +254,6 @@ def _next_nonempty(lines: list[str], i: int, limit: int) -> int | None:
     while i < limit and not lines[i]:
         i += 1
     return i if i < limit else None
-
-
-def _is_affiliation(line: str, authors: tuple[str, ...]) -> bool:
-    """`钮钦 中国科学技术发展战略研究院`: an author's name, a space, and a short description."""
-    return bool(authors) and is_byline(line, authors)
 
 
 def _drop_repeats(paras: list[_Para]) -> list[_Para]:

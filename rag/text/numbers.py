@@ -30,14 +30,16 @@ class Number(NamedTuple):
 def written_numbers(text: str) -> list[Number]:
     """Each number of `text`: "8348.25亿元" → (8348.25, 834825000000.0, True), "6,093" → (6093, 6093, False),
     "十九届" → (19, 19, False), "十四五" → 14 and 5."""
-    found = []
-    for m in _ARABIC.finditer(text):
-        value = float(m[1].replace(",", "") + (m[2] or ""))
-        scale = _SCALES.get((m[3] or "").lower())
-        found.append(Number(value, value * (scale or 1.0), scale is not None))
+    found = [_arabic(m) for m in _ARABIC.finditer(text)]
     for m in _NUMERALS.finditer(_ARABIC.sub(" ", text)):  # 万 of "2 万" belongs to the 2
         found += [Number(float(v), float(v), False, False) for v in chinese_numerals(m[0])]
     return found
+
+
+def _arabic(m: re.Match[str]) -> Number:
+    value = float(m[1].replace(",", "") + (m[2] or ""))
+    scale = _SCALES.get((m[3] or "").lower())
+    return Number(value, value * (scale or 1.0), scale is not None)
 
 
 def english_amounts(text: str) -> str:
@@ -46,10 +48,9 @@ def english_amounts(text: str) -> str:
     8348.25亿 writes "8348.25 billion" (ten times too much); given the amount, it copies it."""
 
     def english(m: re.Match[str]) -> str:
-        scale = _SCALES.get((m[3] or "").lower())
-        if scale is None or m[3][0] not in "万亿" or _RANGE_END.search(text, 0, m.start()):
+        if not m[3] or m[3][0] not in "万亿" or _RANGE_END.search(text, 0, m.start()):
             return m[0]  # the end of a range ("3-5万") scales its start too: left as written
-        return _amount(float(m[1].replace(",", "") + (m[2] or "")) * scale)
+        return _amount(_arabic(m).amount)
 
     return _ARABIC.sub(english, text)
 

@@ -1004,35 +1004,29 @@ def test_an_english_question_asking_what_someone_says_quotes_the_top_passages(re
     assert_well_cited(answer)
 
 
-def test_what_else_never_quotes_again_what_an_earlier_answer_said(bigram_embedder):
+def _answer_after(said, embedder):
+    """The answer to a question on PARAGRAPH after an earlier answer said `said`."""
     from rag.answer import Earlier, extractive_answer
 
     doc = Document(title="可能让中国电动车熄火的几道坎儿", text=PARAGRAPH, kind="article")
     index, hits = _hand_index([doc], [[PARAGRAPH]])
-    said = ["甄别工作历时半年。", "根据不同情况，分别采取了处罚措施。"]
-    answer = extractive_answer(
+    return extractive_answer(
         "被认定骗补的7家企业存在哪些违规情形？",
         hits,
-        AnswerContext(bigram_embedder, index),
+        AnswerContext(embedder, index),
         AnswerSettings(threshold=0.0),
         earlier=Earlier(said=said),
     )
+
+
+def test_what_else_never_quotes_again_what_an_earlier_answer_said(bigram_embedder):
+    answer = _answer_after(["甄别工作历时半年。", "根据不同情况，分别采取了处罚措施。"], bigram_embedder)
     assert "登记上牌" in answer.text and "甄别工作" not in answer.text and "处罚措施" not in answer.text
 
 
 def test_what_else_never_quotes_again_a_neighbour_an_earlier_answer_said(bigram_embedder):
-    from rag.answer import Earlier, extractive_answer
-
-    doc = Document(title="可能让中国电动车熄火的几道坎儿", text=PARAGRAPH, kind="article")
-    index, hits = _hand_index([doc], [[PARAGRAPH]])
     said = ["之后又对其他企业进行了甄别，最终有7家企业被认定骗补。"]  # the paragraph's opening: reading on brings it
-    answer = extractive_answer(
-        "被认定骗补的7家企业存在哪些违规情形？",
-        hits,
-        AnswerContext(bigram_embedder, index),
-        AnswerSettings(threshold=0.0),
-        earlier=Earlier(said=said),
-    )
+    answer = _answer_after(said, bigram_embedder)
     assert "登记上牌" in answer.text and "有的是未安装电池" in answer.text
     assert "最终有7家企业" not in answer.text
 
