@@ -132,20 +132,26 @@ def anchor(turn_id: str, n: int) -> str:
     return f"rag-src-{_ANCHOR_SAFE.sub('', turn_id)[:32]}-{int(n)}"
 
 
-def answer_html(text: str, turn_id: str, cards: dict[int, tuple[str, str]]) -> str:
-    """The answer escaped for HTML; each `[n]` with a card `(label, quote)` becomes a link to source `n` that shows
-    the cited sentence when hovered."""
+def markers(text: str) -> list[tuple[int, int, int]]:
+    """Each `[n]` marker of an answer text, in order: `(n, start, end)` (the markers `answer_html` links)."""
+    return [(int(m.group(1)), m.start(), m.end()) for m in _MARKER.finditer(text)]
+
+
+def answer_html(text: str, turn_id: str, cards: Sequence[tuple[str, str] | None]) -> str:
+    """The answer escaped for HTML. `cards[i]` is the hover card `(label, quote)` of the i-th marker of `markers(text)`:
+    a marker with a card becomes a link to its source that shows the sentence it cites when hovered; one without (or
+    beyond the list) stays plain text."""
     pieces, last = [], 0
-    for m in _MARKER.finditer(text):
-        n = int(m.group(1))
-        if n not in cards:
+    for i, (n, start, end) in enumerate(markers(text)):
+        card = cards[i] if i < len(cards) else None
+        if card is None:
             continue
-        label, quote = cards[n]
-        pieces.append(html.escape(text[last : m.start()]))
+        label, quote = card
+        pieces.append(html.escape(text[last:start]))
         title = f'<span class="rag-card-title">{html.escape(label)}</span>'
-        card = f'<span class="rag-card">{title}{html.escape(quote)}</span>'
-        pieces.append(f'<span class="rag-cite"><a href="#{anchor(turn_id, n)}">[{n}]</a>{card}</span>')
-        last = m.end()
+        body = f'<span class="rag-card">{title}{html.escape(quote)}</span>'
+        pieces.append(f'<span class="rag-cite"><a href="#{anchor(turn_id, n)}">[{n}]</a>{body}</span>')
+        last = end
     pieces.append(html.escape(text[last:]))
     return f'<div class="rag-answer">{"".join(pieces)}</div>'
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Turn, fold_follow_up, is_follow_up, wants_more
+from rag.answer import Answer, Citation, Source, Turn, fold_follow_up, is_follow_up, wants_more
 from rag.errors import UploadRejected
 from rag.evaluation import append_feedback, evaluation_lines, export_jsonl, read_feedback
 from rag.text import has_cjk, near_duplicate
-from ui.render import anchor, article_html, highlight_html, md, merge_spans, unescape_md
+from rag.types import Chunk, Document
+from ui.chat_view import answer_cards, marker_citations
+from ui.render import anchor, answer_html, article_html, highlight_html, md, merge_spans, unescape_md
 from ui.uploads import safe_filename, save_upload
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
@@ -163,6 +165,49 @@ def test_feedback_store_and_export(tmp_path):
     assert lines == [{"id": "fb-t1", "question": "问题一？", "answers": ["句一。", "句二。"], "answerable": True}]
     exported = [json.loads(line) for line in export_jsonl(records).splitlines()]
     assert exported == lines
+
+
+def _answer(text: str, quotes: list[tuple[int, str]], passage: str = "") -> Answer:
+    """An answer citing `quotes` ((n, sentence), in that order) of sources 1 and 2, whose passages hold them all."""
+    passage = passage or "".join(q for _, q in quotes)
+    sources = []
+    for n in (1, 2):
+        doc = Document(f"文章{n}", passage, kind="article")
+        sources.append(Source(n, Chunk(doc.id, passage, 0, len(passage)), doc, 0.5))
+    spans = [(passage.find(q), passage.find(q) + len(q)) for _, q in quotes]
+    citations = [Citation(n, sources[n - 1].chunk.id, q, span) for (n, q), span in zip(quotes, spans)]
+    return Answer("问？", text, False, citations, sources)
+
+
+def _cards_shown(answer: Answer) -> list[str]:
+    """The hover card of each marker as shown: the sentence the card quotes."""
+    out = answer_html(answer.text, "t1", answer_cards(answer))
+    return [_html_text(c) for c in re.findall(r'<span class="rag-card">.*?</span>(.*?)</span>', out)]
+
+
+def test_each_marker_card_shows_the_sentence_that_marker_cites():
+    lines = ["事后总结，“骗补”方式可以归纳为4类。", "第一类是有牌无车，一共有5家企业"]
+    lines += ["第二类是有车无电池，涉及12家企业"]
+    lines += ["第三类是标实不符，共涉及7家企业", "第四类是车辆闲置，共涉及30家企业"]
+    answer = _answer("\n".join(f"{line}[1]" for line in lines), [(1, line) for line in lines])
+    assert _cards_shown(answer) == lines
+
+
+def test_marker_cards_when_a_sentence_is_cited_twice():
+    # a model's answer: the citation check lists a sentence once however often it is cited
+    first, second, other = "补助政策将在2020年底退出。", "财政部对五家企业作出处罚。", "另一篇文章的句子。"
+    text = "补助在2020年底退出[1]。企业受到处罚[1]。政策2020年底退出[1]。别的[2]。多出来的[3]"
+    answer = _answer(text, [(1, first), (1, second), (2, other)])
+    assert marker_citations(text, answer.citations)[-1] is None, "[3] names no citation"
+    assert _cards_shown(answer) == [first, second, first, other]
+    english = _answer("Subsidies end in 2020 [1]. Firms were fined [1]. Again [1].", [(1, first), (1, second)])
+    assert _cards_shown(english) == [first, second, second], "nothing in common: in order"
+
+
+def test_consecutive_markers_share_their_sentence():
+    first, second = "甲公司收入增长了一倍。", "乙公司收入增长了一倍。"
+    answer = _answer("两家公司收入都增长了一倍。[1][2]", [(1, first), (2, second)])
+    assert _cards_shown(answer) == [first, second]
 
 
 # ---------------------------------------------------------------- pages (AppTest, real model)

@@ -110,7 +110,7 @@ def answer(prompt: str) -> ChatTurn:
         if not pieces:
             status.update(label=t("chat.writing"))
         pieces.append(piece)
-        live.html(answer_html("".join(pieces), turn.id, {}))
+        live.html(answer_html("".join(pieces), turn.id, []))
     n = len(turn.answer.sources) if turn.answer is not None else 0
     status.update(label=t("chat.done", n=n), state="complete")
     if len(prompt) >= settings.limits.max_query_chars:  # the input box (and Streamlit's server) cut longer input
