@@ -70,24 +70,17 @@ def _source(turn_id: str, source: Source, spans: list[tuple[int, int]]) -> None:
     st.html(
         source_card_html(head, meta, source.passage, spans, element_id=anchor(turn_id, source.n), full=t("src.full"))
     )
-    where = doc_span(source, spans[0]) if spans else (source.chunk.start, source.chunk.end)
-    st.page_link(
-        "app_pages/articles.py",
-        label=t("src.open"),
-        icon=":material/open_in_new:",
-        query_params={
-            "doc": doc.id,
-            "start": str(source.chunk.start),
-            "end": str(source.chunk.end),
-            "qs": str(where[0]),
-            "qe": str(where[1]),
-        },
-    )
+    link = {"doc": doc.id, "start": str(source.chunk.start), "end": str(source.chunk.end)}
+    if spans:  # the cited sentence is highlighted there; an uncited passage is only shaded
+        qs, qe = doc_span(source, spans[0])
+        link |= {"qs": str(qs), "qe": str(qe)}
+    st.page_link("app_pages/articles.py", label=t("src.open"), icon=":material/open_in_new:", query_params=link)
 
 
 def render_sources(turn_id: str, answer: Answer, latest: bool) -> None:
-    """Cited sources first (the cited sentence in context, the passage one click away), the others folded away;
-    an earlier turn's sources are folded away entirely."""
+    """Cited sources first (the cited sentence in context, the passage one click away), the others folded away (also
+    when nothing is cited: they are what was read, not an answer); an earlier turn's sources are folded away
+    entirely."""
     spans = {s.n: [c.span for c in answer.citations if c.n == s.n] for s in answer.sources}
     cited = [s for s in answer.sources if spans[s.n]]
     others = [s for s in answer.sources if not spans[s.n]]
@@ -103,7 +96,7 @@ def render_sources(turn_id: str, answer: Answer, latest: bool) -> None:
     for source in cited:
         _source(turn_id, source, spans[source.n])
     if others:
-        with st.expander(t("src.other", n=len(others)), expanded=not cited):
+        with st.expander(t("src.other", n=len(others)), expanded=False):  # read, not cited: one click away
             for source in others:
                 _source(turn_id, source, [])
 

@@ -139,6 +139,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "已打开到你来自的段落：该段落以浅色标出，被引用的句子以黄色高亮。",
         "Opened at the passage you came from: the passage is shaded, the cited sentence highlighted.",
     ),
+    "art.opened.passage": (
+        "已打开到你来自的段落：该段落以浅色标出。",
+        "Opened at the passage you came from: the passage is shaded.",
+    ),
     "art.before": ("此段之前的正文（{n} 个字符）", "Text before this passage ({n} characters)"),
     # evaluation page
     "ev.title": ("评测", "Evaluation"),

@@ -310,6 +310,29 @@ def test_chat_answers_with_citations_and_sources(ui_env):
 
 
 @pytest.mark.slow
+def test_an_answer_citing_nothing_folds_what_was_read_and_claims_no_citation(ui_env):
+    at = _ok(_app().run())
+    _ask(at, "小米SU7的零售价是多少？")
+    answer = at.session_state["turns"][0].answer
+    assert answer.abstained and not answer.citations and answer.sources
+    other = [e for e in at.expander if e.label.startswith("其他读过的段落")]
+    assert len(other) == 1 and not other[0].proto.expanded, "the passages read stay folded away"
+    links = [p.proto.query_string for p in at.get("page_link")]
+    assert len(links) == len(answer.sources)
+    assert all("start=" in q and "qs=" not in q and "qe=" not in q for q in links), "an uncited passage has no quote"
+
+    # the link opens the article with the passage shaded, nothing highlighted as cited, and says so
+    opened = _app()
+    opened.query_params.update(dict(pair.split("=", 1) for pair in links[0].split("&")))
+    _ok(opened.run())
+    opened.switch_page("app_pages/articles.py")
+    _ok(opened.run())
+    assert [i.value for i in opened.info] == ["已打开到你来自的段落：该段落以浅色标出。"]
+    article = next(h.proto.body for h in opened.get("html") if 'id="rag-passage"' in h.proto.body)
+    assert "<mark" not in article
+
+
+@pytest.mark.slow
 def test_chat_rejects_empty_and_too_long_input(ui_env):
     at = _ok(_app().run())
     _ask(at, "   ")

@@ -125,10 +125,8 @@ st.header(md(doc.title))
 st.caption(md(_meta_line(doc, chunk_counts.get(doc.id, 0))))
 
 if doc_id == linked and passage:
-    st.info(
-        t("art.opened"),
-        icon=":material/format_quote:",
-    )
+    # only a cited passage comes with its quote (qs/qe): an uncited one is shaded, and the banner claims no citation
+    st.info(t("art.opened") if quote else t("art.opened.passage"), icon=":material/format_quote:")
     before = doc.text[: passage[0]]
     if before.strip():
         with st.expander(t("art.before", n=len(before))):
