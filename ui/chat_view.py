@@ -178,7 +178,23 @@ def render_answer(turn: ChatTurn, home, latest: bool) -> None:
         st.feedback("thumbs", key=key, on_change=save_rating, args=(turn, key, home))
 
 
-def render_turn(turn: ChatTurn, home, latest: bool) -> None:
+FOLLOW_UP_CHARS = 40  # of the previous question, in the caption over a follow-up
+
+
+def follow_up_caption(turn: ChatTurn, previous: ChatTurn | None) -> None:
+    """Over a follow-up's answer: which earlier question it was searched with, in words; the text actually searched
+    (question, previous search and titles run together) only in the caption's tooltip."""
+    if previous is not None and previous.question[:FOLLOW_UP_CHARS] in turn.query:
+        asked = previous.question
+        shown = asked if len(asked) <= FOLLOW_UP_CHARS else asked[: FOLLOW_UP_CHARS - 1] + "…"
+        line = t("chat.follow_up", question=shown)
+    else:  # a long follow-up carries its own topic: only the titles the last answer cited were added
+        line = t("chat.follow_up.titles")
+    st.caption(md(line), help=md(t("chat.follow_up.help", query=turn.query)))
+
+
+def render_turn(turn: ChatTurn, home, latest: bool, previous: ChatTurn | None = None) -> None:
+    """One question and its answer; `previous` is the last answered turn before it (what a follow-up folds in)."""
     with st.chat_message("user"):
         st.markdown(md(turn.question))
     with st.chat_message("assistant"):
@@ -186,7 +202,7 @@ def render_turn(turn: ChatTurn, home, latest: bool) -> None:
             st.error(md(turn.error))
             return
         if turn.folded:
-            st.caption(t("chat.follow_up") + md(turn.query))
+            follow_up_caption(turn, previous)
         show_answer_text(turn)
         render_answer(turn, home, latest)
 

@@ -80,7 +80,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "问题最多 {limit} 个字符，超出部分已截去。",
         "Questions are limited to {limit} characters; anything longer is cut.",
     ),
-    "chat.follow_up": ("追问，实际检索：", "Follow-up, searched as: "),
+    "chat.follow_up": (
+        "追问：结合上一个问题「{question}」检索",
+        'Follow-up: searched together with the previous question "{question}"',
+    ),
+    "chat.follow_up.titles": (
+        "追问：结合上一个回答引用的文章检索",
+        "Follow-up: searched together with the articles the previous answer cited",
+    ),
+    "chat.follow_up.help": ("实际检索的文字：{query}", "The text searched: {query}"),
     "chat.llm_fallback": ("{error} 改用摘录原文作答。", "{error} Answering extractively."),
     "chat.searching": ("正在检索……", "Searching…"),
     "chat.reading": ("正在阅读 {n} 个段落……", "Reading {n} passages…"),

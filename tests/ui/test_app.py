@@ -210,6 +210,45 @@ def test_consecutive_markers_share_their_sentence():
     assert _cards_shown(answer) == [first, second]
 
 
+def _follow_up_captions():
+    """A page showing the captions of three follow-ups (run by AppTest.from_function)."""
+    from ui.chat_view import ChatTurn, follow_up_caption
+
+    first = ChatTurn("a", "孙凝晖认为我国发展智能计算有哪几条道路？", "孙凝晖认为我国发展智能计算有哪几条道路？")
+    folded = "他还提到了什么？ 孙凝晖认为我国发展智能计算有哪几条道路？ 《发展智能计算的道路选择》"
+    follow_up_caption(ChatTurn("b", "他还提到了什么？", folded), first)
+    own = "他对开源和闭源两条技术路线之争具体是怎么看的？"
+    follow_up_caption(ChatTurn("c", own, own + " 《发展智能计算的道路选择》"), first)
+    long = ChatTurn("d", "问" * 60 + "？", "问" * 60 + "？")
+    follow_up_caption(ChatTurn("e", "那他呢？", "那他呢？ " + long.query), long)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_follow_up_says_what_it_was_searched_with_and_shows_the_search_only_on_request(lang):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_follow_up_captions)
+    at.session_state["ui_lang"] = lang
+    _ok(at.run())
+    shown = [unescape_md(c.value) for c in at.caption]
+    tips = [unescape_md(c.proto.help) for c in at.caption]
+    if lang == "zh":
+        assert shown == [
+            "追问：结合上一个问题「孙凝晖认为我国发展智能计算有哪几条道路？」检索",
+            "追问：结合上一个回答引用的文章检索",
+            "追问：结合上一个问题「" + "问" * 39 + "…」检索",
+        ]
+        assert (
+            tips[0]
+            == "实际检索的文字：他还提到了什么？ 孙凝晖认为我国发展智能计算有哪几条道路？ 《发展智能计算的道路选择》"
+        )
+    else:
+        assert shown[1] == "Follow-up: searched together with the articles the previous answer cited"
+        assert shown[0].startswith('Follow-up: searched together with the previous question "孙凝晖')
+        assert tips[0].startswith("The text searched: 他还提到了什么？ 孙凝晖")
+    assert all("《" not in line for line in shown), "the folded search text is not in the caption"
+
+
 # ---------------------------------------------------------------- pages (AppTest, real model)
 
 
@@ -294,7 +333,9 @@ def test_chat_answers_with_citations_and_sources(ui_env):
     # a rerun keeps the history; a follow-up folds the previous turn into the search
     _ask(at, "他还提到了什么？")
     assert len([m for m in at.chat_message if m.name == "user"]) == 2
-    assert any("追问，实际检索" in unescape_md(c.value) for c in at.caption)
+    follow = [c for c in at.caption if unescape_md(c.value).startswith("追问")]
+    assert [unescape_md(c.value) for c in follow] == [f"追问：结合上一个问题「{QUESTION}」检索"]
+    assert unescape_md(follow[0].proto.help) == "实际检索的文字：" + at.session_state["turns"][1].query
     earlier = [e for e in at.expander if e.label.startswith("出处（")]
     assert len(earlier) == 1 and not earlier[0].proto.expanded, "the first turn's sources are folded"
     assert len(at.session_state["turns"]) == 2 and QUESTION in at.session_state["turns"][1].query

@@ -331,7 +331,7 @@ def test_ask_shows_cited_answer_and_highlighted_source(server, page, tmp_path):
 
     second = _ask(page, FOLLOW_UP, 1)
     print(f"follow-up question → answer: {second:.2f} s (machine shared, indicative only)")
-    assert page.get_by_text(text("chat.follow_up", "zh").strip()).first.is_visible()
+    assert page.get_by_text(text("chat.follow_up", "zh", question=QUESTION)).first.is_visible()
     folded = page.get_by_test_id("stExpander").filter(has_text="出处（")
     assert folded.count() == 1 and folded.first.locator(".rag-source").first.is_hidden(), "earlier sources folded"
     _screenshot(page, shots / "zh-follow-up.png")

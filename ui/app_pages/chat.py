@@ -13,7 +13,7 @@ from rag.evaluation import evaluation_lines, export_jsonl, feedback_path, read_f
 from rag.retrieval import check_query
 from ui import engine as shared
 from ui import sidebar
-from ui.chat_view import ChatTurn, conversation_of, render_turn
+from ui.chat_view import ChatTurn, conversation_of, follow_up_caption, render_turn
 from ui.i18n import error_text, lang, t
 from ui.render import answer_html, md
 
@@ -93,7 +93,8 @@ def answer(prompt: str) -> ChatTurn:
     status = st.status(t("chat.searching"), expanded=False)
     note, live = st.empty(), st.empty()
     answered = [done for done in turns if done.answer is not None]
-    previous = answered[-1].as_context() if answered else None
+    before = answered[-1] if answered else None
+    previous = before.as_context() if before is not None else None
     check_query(prompt, opts.k, opts.mode, settings.limits)  # unusable input never starts the local model
     llm, problem = sidebar.question_model(engine, opts, prompt)
     if problem:
@@ -101,7 +102,8 @@ def answer(prompt: str) -> ChatTurn:
     turn.question, turn.query, stream = engine.answerer.converse(prompt, previous, opts.k, opts.mode, llm, opts.where)
     status.update(label=t("chat.reading", n=opts.k))
     if turn.folded:
-        note.caption(t("chat.follow_up") + md(turn.query))
+        with note.container():
+            follow_up_caption(turn, before)
     pieces: list[str] = []
     for piece in stream:
         if isinstance(piece, Answer):
@@ -140,7 +142,8 @@ if opts.llm_error:
     st.warning(md(t("chat.llm_fallback", error=opts.llm_error)))
 
 for i, turn in enumerate(turns):
-    render_turn(turn, settings.home, latest=i == len(turns) - 1)
+    earlier = [done for done in turns[:i] if done.answer is not None]  # what `answer` folded in, as it did
+    render_turn(turn, settings.home, latest=i == len(turns) - 1, previous=earlier[-1] if earlier else None)
 
 if notice := st.session_state.pop("chat_notice", None):
     st.info(md(notice))
