@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:=&^%\"'@/])")  # `@` and `/`: no e-mail or URL autolink
 _LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)
@@ -98,6 +99,16 @@ def source_meta(authors: Sequence[str], section: str | None, page: int | None) -
     """One line of plain text: authors · section · P page (no retrieval score: it means nothing to a reader)."""
     bits = [" ".join(authors), section or "", f"P{page}" if page else ""]
     return " · ".join(b for b in bits if b)
+
+
+def local_time(stamp: object) -> str | None:
+    """A manifest's time stamp ("2026-12-03T23:31:06+0000") as this machine's local time, "2026-12-04 07:31"; None
+    when it is missing or unreadable."""
+    try:
+        when = datetime.strptime(str(stamp), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 CONTEXT_CHARS = 60  # characters of the passage shown on each side of a cited sentence

@@ -18,6 +18,7 @@ from rag.llm import model_installed
 from rag.retrieval import MODES
 from rag.text import language_of
 from ui.i18n import LANG_NAMES, LANGS, ensure_lang, library_text, switched, t
+from ui.render import local_time, md
 
 ENDPOINT = "endpoint"
 MAX_K_IN_UI = 20
@@ -114,20 +115,21 @@ def render(engine: Engine | None, settings: Settings) -> None:
 
 
 def status(engine: Engine) -> None:
+    """What the reader is asking: how many documents and passages, built when; the model behind the search and the
+    index's size in vectors folded away."""
     manifest = engine.index.manifest
     counts = manifest.get("counts", {})
     st.subheader(t("side.index"))
-    model = manifest.get("model", {})
-    st.caption(t("side.model_line", name=model.get("name", "?"), dimension=model.get("dimension", "?")))
-    st.caption(
-        t(
-            "side.counts",
-            documents=counts.get("documents", len(engine.index.documents)),
-            chunks=counts.get("chunks", len(engine.index.chunks)),
-            vectors=counts.get("vectors", "?"),
-        )
-    )
-    st.caption(t("side.built", created=manifest.get("created_at", "?"), seconds=manifest.get("build_seconds", "?")))
+    documents = counts.get("documents", len(engine.index.documents))
+    st.caption(t("side.counts", documents=documents, chunks=counts.get("chunks", len(engine.index.chunks))))
+    if built := local_time(manifest.get("created_at")):
+        st.caption(t("side.built", created=built))
+    with st.expander(t("side.details"), expanded=False):
+        model = manifest.get("model", {})
+        st.caption(md(t("side.model_line", name=model.get("name", "?"), dimension=model.get("dimension", "?"))))
+        seconds = manifest.get("build_seconds")
+        shown = f"{seconds:.1f}" if isinstance(seconds, int | float) else "?"
+        st.caption(t("side.vectors", vectors=counts.get("vectors", "?"), seconds=shown))
 
 
 def _env_timeouts() -> tuple[float, float | None]:

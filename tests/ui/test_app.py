@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from rag.evaluation import append_feedback, evaluation_lines, export_jsonl, read
 from rag.text import has_cjk, near_duplicate
 from rag.types import Chunk, Document
 from ui.chat_view import answer_cards, marker_citations
-from ui.render import anchor, answer_html, article_html, highlight_html, md, merge_spans, unescape_md
+from ui.render import anchor, answer_html, article_html, highlight_html, local_time, md, merge_spans, unescape_md
 from ui.uploads import safe_filename, save_upload
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
@@ -373,6 +374,42 @@ def test_an_answer_citing_nothing_folds_what_was_read_and_claims_no_citation(ui_
     assert "<mark" not in article
 
 
+def test_local_time():
+    assert local_time(None) is None and local_time("?") is None
+    shown = local_time("2026-12-03T23:31:06+0000")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown)
+    assert datetime.strptime(shown, "%Y-%m-%d %H:%M").astimezone() == datetime(2026, 12, 3, 23, 31, tzinfo=UTC)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("lang", "counts", "passages"),
+    [("zh", "已收录 32 篇文档 · 222 个段落", "个段落"), ("en", "32 documents · 222 passages indexed", "passages")],
+)
+def test_the_index_box_and_the_article_line_speak_to_a_reader(ui_env, lang, counts, passages):
+    from rag.index import read_manifest
+
+    manifest = read_manifest(ui_env / "index")
+    at = _ok(_app(lang).run())
+    details = next(e for e in at.sidebar.expander if e.label == {"zh": "技术细节", "en": "Technical details"}[lang])
+    assert not details.proto.expanded
+    inside = [unescape_md(c.value) for c in details.caption]
+    box = [line for line in (unescape_md(c.value) for c in at.sidebar.caption) if line not in inside]
+    assert counts in box
+    assert f"{'建立于' if lang == 'zh' else 'Built'} {local_time(manifest['created_at'])}" in box
+    assert not [line for line in box if re.search(r"intfloat|vector|向量|T\d\d:|\+0000", line)], box
+    inside = " ".join(inside)
+    assert manifest["model"]["name"] in inside and str(manifest["counts"]["vectors"]) in inside
+
+    at.switch_page("app_pages/articles.py")
+    _ok(at.run())
+    at.text_input(key="articles_search").set_value("孙凝晖")
+    _ok(at.run())
+    line = next(unescape_md(c.value) for c in at.caption if "P" in c.value and "·" in c.value)
+    assert re.search(rf"· \d+ ?{passages}$", line) and "chunk" not in line, line
+    assert passages.strip("个") in str(list(at.dataframe[0].value.columns))
+
+
 @pytest.mark.slow
 def test_chat_rejects_empty_and_too_long_input(ui_env):
     at = _ok(_app().run())
@@ -427,7 +464,7 @@ def test_articles_page_lists_bylined_articles_and_opens_passage(ui_env):
     at.switch_page("app_pages/articles.py")
     _ok(at.run())
     table = at.dataframe[0].value
-    assert len(table) == 13 and {"title", "authors", "section", "page", "chunks"} <= set(table.columns)
+    assert len(table) == 13 and {"title", "authors", "section", "page", "passages"} <= set(table.columns)
     assert "发展智能计算的道路选择" in set(table["title"])
     at.text_input(key="articles_search").set_value("孙凝晖")
     _ok(at.run())

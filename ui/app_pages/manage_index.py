@@ -10,7 +10,7 @@ from rag import rebuild_engine
 from rag.ingest import bundled_corpus
 from ui import engine as shared
 from ui.i18n import error_text, t
-from ui.render import md
+from ui.render import local_time, md
 from ui.uploads import TEXT_TYPES, SavedUploads, save_uploads, stored_files, uploads_dir
 
 settings = shared.settings()
@@ -30,7 +30,7 @@ st.caption(
     md(
         t(
             "ix.built",
-            created=manifest.get("created_at", "?"),
+            created=local_time(manifest.get("created_at")) or "?",
             model=manifest.get("model", {}).get("name", "?"),
             path=engine.index.path,
         )
