@@ -134,6 +134,9 @@ CHROME_CSS = """<style>
 .rag-source details summary {cursor:pointer;color:#555;font-size:0.85rem}
 .rag-article .rag-gap {display:block;height:0.6em}
 [class*="st-key-conv-"] button {justify-content:flex-start;text-align:left;width:100%}
+[class*="st-key-conv-"] button > div, [class*="st-key-conv-"] button > div > span {justify-content:flex-start;
+  min-width:0;max-width:100%}
+[class*="st-key-conv-"] button [data-testid="stMarkdownContainer"] {min-width:0;flex:1 1 auto;overflow:hidden}
 [class*="st-key-conv-"] button p {overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 </style>"""
 

@@ -355,6 +355,25 @@ def test_ask_shows_cited_answer_and_highlighted_source(server, page, tmp_path):
     assert page.get_by_text(text("side.retrieval", "zh"), exact=True).count() == 0, "no chat controls here"
 
 
+def test_saved_conversations_line_up_whatever_the_length_of_their_titles(server, real_home, page, tmp_path):
+    from rag.answer import Conversation, ConversationStore
+
+    store = ConversationStore.under(Path(real_home))
+    titles = ["小米SU7的零售价是多少？", "How much did the R&D spending of the top 100 companies grow in 2023?"]
+    titles += ["孙凝晖院士认为中国发展智能计算应该走什么道路？他讲了哪几个选择？"]
+    ids = [store.save(Conversation(title=title)).stem for title in titles]
+    _open(page, server)
+    rows = [page.locator(f".st-key-conv-{i}") for i in ids]
+    rows[-1].wait_for(timeout=60_000)
+    sidebar = page.get_by_test_id("stSidebarUserContent").bounding_box()
+    icons = [row.get_by_test_id("stIconMaterial").bounding_box() for row in rows]
+    words = [row.locator("p").bounding_box() for row in rows]
+    assert len({round(box["x"]) for box in icons}) == 1, ("the icons line up", icons)
+    assert len({round(box["x"]) for box in words}) == 1, ("the titles start at one place", words)
+    assert all(sidebar["x"] <= box["x"] and box["x"] + box["width"] <= sidebar["x"] + sidebar["width"] for box in words)
+    _screenshot(page, _shots(tmp_path) / "zh-conversations.png", 1000)
+
+
 def test_document_markup_is_shown_as_text_never_run(server, pixel_server, page, tmp_path):
     _open(page, server)
     _ask(page, "安全测试文档里的脚本标签和公式是什么？", 0)

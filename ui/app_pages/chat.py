@@ -66,6 +66,7 @@ def history() -> None:
                 args=(conversation.id,),
                 type="primary" if mine else "tertiary",
                 icon=":material/chat_bubble:",
+                width="stretch",  # every title starts at the same place (ui.render.CHROME_CSS lays the row out)
             )
         if current is not None:
             with st.popover(t("side.history.rename") + " / " + t("side.history.delete"), icon=":material/edit:"):
