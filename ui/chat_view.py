@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import streamlit as st
 
-from rag.answer import Answer, Citation, Conversation, Source, Turn, answer_with_references, restore_answer, turn_record
+from rag.answer import (
+    Answer,
+    Conversation,
+    Source,
+    Turn,
+    answer_with_references,
+    marker_citations,
+    restore_answer,
+    turn_record,
+)
 from rag.evaluation import append_feedback, feedback_path, feedback_record
-from rag.text import bigrams, overlap
 from ui.i18n import error_text, library_text, t
-from ui.render import anchor, answer_html, markers, md, source_card_html, source_meta
+from ui.render import anchor, answer_html, md, source_card_html, source_meta
 
 
 @dataclass
@@ -110,40 +116,6 @@ def save_rating(turn: ChatTurn, key: str, home) -> None:
         append_feedback(feedback_path(home), feedback_record(turn.id, rating, turn.question, turn.query, turn.answer))
     except OSError as exc:  # shown by the chat page on this run
         st.session_state["feedback_error"] = t("chat.feedback_error", error=error_text(exc))
-
-
-def marker_citations(text: str, citations: Sequence[Citation]) -> list[Citation | None]:
-    """The citation of each `[n]` marker of `text` (`ui.render.markers`), in text order; None for a marker no
-    citation of source `n` backs.
-
-    An answer's citations list the cited sentences in the order of their markers, one per marker, when each marker
-    cites a sentence of its own (the extractive and the translated answers): then the k-th `[n]` is the k-th citation
-    of `n`. When the counts differ (a model's answer that cites one sentence twice), a marker gets the citation of
-    `n` whose quote shares the most with the text before it, or, sharing nothing (an English sentence citing
-    Chinese), the k-th citation of `n` (the last one past the end)."""
-    found = markers(text)
-    of_n: dict[int, list[Citation]] = {}
-    for c in citations:
-        of_n.setdefault(c.n, []).append(c)
-    counts = Counter(n for n, _, _ in found)
-    seen: Counter[int] = Counter()
-    out: list[Citation | None] = []
-    claim, last = "", 0
-    for n, start, end in found:
-        if text[last:start].strip():  # "…。[1][2]": both markers belong to the sentence before the first
-            claim = text[last:start]
-        last = end
-        k, quotes = seen[n], of_n.get(n, [])
-        seen[n] += 1
-        if not quotes:
-            out.append(None)
-        elif len(quotes) == counts[n]:
-            out.append(quotes[k])
-        else:
-            words = bigrams(claim)
-            best = max(quotes, key=lambda c: overlap(words, bigrams(c.quote)))
-            out.append(best if overlap(words, bigrams(best.quote)) > 0 else quotes[min(k, len(quotes) - 1)])
-    return out
 
 
 def answer_cards(answer: Answer) -> list[tuple[str, str] | None]:

@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from rag.answer import SHOWN_MARKER
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:=&^%\"'@/])")  # `@` and `/`: no e-mail or URL autolink
 _LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)
 
@@ -112,7 +114,6 @@ def local_time(stamp: object) -> str | None:
 
 
 CONTEXT_CHARS = 60  # characters of the passage shown on each side of a cited sentence
-_MARKER = re.compile(r"\[(\d{1,3})\]")
 _ANCHOR_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 # our own stylesheet (static text, no document data): citation links and hover cards, source cards, the Stop
@@ -148,7 +149,7 @@ def anchor(turn_id: str, n: int) -> str:
 
 def markers(text: str) -> list[tuple[int, int, int]]:
     """Each `[n]` marker of an answer text, in order: `(n, start, end)` (the markers `answer_html` links)."""
-    return [(int(m.group(1)), m.start(), m.end()) for m in _MARKER.finditer(text)]
+    return [(int(m.group(1)), m.start(), m.end()) for m in SHOWN_MARKER.finditer(text)]
 
 
 def answer_html(text: str, turn_id: str, cards: Sequence[tuple[str, str] | None]) -> str:

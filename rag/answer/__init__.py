@@ -7,7 +7,7 @@ May import: `rag.retrieval` and everything below it.
 
 from .anchors import missing_anchors, question_anchors
 from .chat import ChatModel, LLMConfig, stream_chat, timeouts_from_env
-from .citations import MARKER, CitationCheck, check_citations
+from .citations import MARKER, SHOWN_MARKER, CitationCheck, check_citations, marker_citations
 from .context import AnswerContext
 from .conversation import Turn, fold_follow_up, is_follow_up, wants_more
 from .extractive import Earlier, extractive_answer, select_sentences
@@ -35,6 +35,7 @@ __all__ = [
     "ENGLISH_NOTE",
     "EXTRACTIVE",
     "MARKER",
+    "SHOWN_MARKER",
     "NOT_FOUND_ZH",
     "SYSTEM_PROMPT",
     "Analysis",
@@ -59,6 +60,7 @@ __all__ = [
     "answer_question",
     "build_messages",
     "check_citations",
+    "marker_citations",
     "example_questions",
     "Earlier",
     "extractive_answer",

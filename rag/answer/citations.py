@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from .records import Citation, Source
 log = logging.getLogger(__name__)
 
 MARKER = re.compile(r"[\[［【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]］】]")
+#: A marker as a checked answer's text shows it (`check_citations` rewrites every kept marker to this form).
+SHOWN_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 def marker_numbers(marker: re.Match[str]) -> list[int]:
@@ -162,4 +165,38 @@ def _dense_support(
             out.append(Citation(n, by_n[n].chunk.id, by_n[n].passage[s:e], (s, e)))
         else:
             out.append(None)
+    return out
+
+
+def marker_citations(text: str, citations: Sequence[Citation]) -> list[Citation | None]:
+    """The citation of each `[n]` marker of `text` (`SHOWN_MARKER`), in text order; None for a marker no
+    citation of source `n` backs.
+
+    An answer's citations list the cited sentences in the order of their markers, one per marker, when each marker
+    cites a sentence of its own (the extractive and the translated answers): then the k-th `[n]` is the k-th citation
+    of `n`. When the counts differ (a model's answer that cites one sentence twice), a marker gets the citation of
+    `n` whose quote shares the most with the text before it, or, sharing nothing (an English sentence citing
+    Chinese), the k-th citation of `n` (the last one past the end)."""
+    found = [(int(m.group(1)), m.start(), m.end()) for m in SHOWN_MARKER.finditer(text)]
+    of_n: dict[int, list[Citation]] = {}
+    for c in citations:
+        of_n.setdefault(c.n, []).append(c)
+    counts = Counter(n for n, _, _ in found)
+    seen: Counter[int] = Counter()
+    out: list[Citation | None] = []
+    claim, last = "", 0
+    for n, start, end in found:
+        if text[last:start].strip():  # "…。[1][2]": both markers belong to the sentence before the first
+            claim = text[last:start]
+        last = end
+        k, quotes = seen[n], of_n.get(n, [])
+        seen[n] += 1
+        if not quotes:
+            out.append(None)
+        elif len(quotes) == counts[n]:
+            out.append(quotes[k])
+        else:
+            words = bigrams(claim)
+            best = max(quotes, key=lambda c: overlap(words, bigrams(c.quote)))
+            out.append(best if overlap(words, bigrams(best.quote)) > 0 else quotes[min(k, len(quotes) - 1)])
     return out

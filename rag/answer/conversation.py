@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from rag.text import count_cjk, has_cjk
 
+from .question import QuestionInfo
+
 #: At most this many characters of the previous turn are carried into the next search.
 MAX_CONTEXT_CHARS = 300
 
@@ -58,6 +60,21 @@ def wants_more(question: str) -> bool:
     """A follow-up that asks for something not said yet ("他还提到了什么？", "what else?"): the passages the last
     answer cited can be left out of its search."""
     return bool(_MORE.search(question))
+
+
+#: Topic terms that name no topic in a "what else" follow-up (他还谈了哪些内容？, anything else?).
+_NO_TOPIC = re.compile(
+    r"^(?:还有?|其[他它]|别的|更多|另外|此外|观点|内容|方面|话题|事情|东西|问题|谈|讲|说|提|"
+    r"else|anything|something|things?|topics?|points?|more|other|further|he|she|it|they|him|her|them|his|its|their)$",
+    re.IGNORECASE,
+)
+
+
+def asks_what_else(question: str) -> bool:
+    """A follow-up that asks only for what has not been said yet, naming no topic of its own ("他还提到了什么？",
+    "还有呢？", "What else did he say?"): its answer is the rest of the article the last answer quoted."""
+    terms = QuestionInfo.parse(question).terms
+    return wants_more(question) and is_follow_up(question) and all(_NO_TOPIC.match(t) for t in terms)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ reader sees (`MarkerMap`), and the usual citation check then verifies them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rag.text import passage_sentences, squash
@@ -96,17 +96,26 @@ def check_evidence(
     markers = MarkerMap(by_k.values())
     checked = check_citations(markers.feed(raw) + markers.flush(), sources, context)
     exact: dict[int, list[Citation]] = {}
-    for c in check_citations(raw, sentence_sources(by_k.values(), sources), context).citations:
-        e = by_k[c.n]
-        quote = Citation(e.n, by_n[e.n].chunk.id, e.text, (e.start, e.start + len(e.text)))
-        if quote not in exact.setdefault(e.n, []):
-            exact[e.n].append(quote)
+    for quote in sentence_citations(check_citations(raw, sentence_sources(by_k.values(), sources), context), by_k):
+        exact.setdefault(quote.n, []).append(quote)
     citations: list[Citation] = []
     for c in checked.citations:
         for quote in exact.get(c.n, [c]):
             if quote not in citations:
                 citations.append(quote)
     return CitationCheck(checked.text, citations, checked.removed)
+
+
+def sentence_citations(checked: CitationCheck, evidence: Mapping[int, Evidence]) -> list[Citation]:
+    """The citations of a check against `sentence_sources` (numbered `k`) as citations of their passages `n`, each
+    quoting its evidence sentence whole, once."""
+    quotes: list[Citation] = []
+    for c in checked.citations:
+        e = evidence[c.n]
+        quote = Citation(e.n, c.chunk_id, e.text, (e.start, e.start + len(e.text)))
+        if quote not in quotes:
+            quotes.append(quote)
+    return quotes
 
 
 def sentence_sources(evidence: Iterable[Evidence], sources: Sequence[Source]) -> list[Source]:

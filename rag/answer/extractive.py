@@ -30,7 +30,7 @@ from rag.text import (
 from rag.types import Hit
 
 from .context import AnswerContext
-from .lists import ListAnswer, choose_group, list_answer
+from .lists import ListAnswer, choose_group, list_answer, rest_of_article
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
 from .structure import announces, is_heading
@@ -277,10 +277,12 @@ def _continuation(
 @dataclass(frozen=True)
 class Earlier:
     """For "what else?": passages a list answer must not cite (what earlier answers cited, and any the caller
-    excludes) and the sentences earlier answers quoted, never quoted again (unless nothing else is left)."""
+    excludes), the sentences earlier answers quoted, never quoted again (unless nothing else is left), and the
+    articles whose other sections answer a bare "what else?" (`rest_of_article`)."""
 
     cited: Collection[str] = ()
     said: Collection[str] = ()
+    articles: Sequence[str] = ()  # the reader asks what else these documents (ids) say: their other sections
 
 
 def top_passages(hits: Sequence[Hit], best: ScoredSentence, most: int) -> list[ScoredSentence]:
@@ -304,9 +306,9 @@ def _passage_sentences(
     n: int, hit: Hit, skip: Sequence[str], span: tuple[int, int] | None = None
 ) -> list[ScoredSentence]:
     """The sentences of one passage (source `n`) in reading order, or of its `span` of characters, without captions,
-    bylines, instructions to an assistant, sentences that repeat one in `skip`, and the fragments a passage boundary
-    cut out of a sentence (its first words, when the passage starts mid-sentence; its last, when it ends
-    mid-sentence)."""
+    bylines, instructions to an assistant, an interviewer's questions, sentences that repeat one in `skip`, and the
+    fragments a passage boundary cut out of a sentence (its first words, when the passage starts mid-sentence; its
+    last, when it ends mid-sentence)."""
     text = hit.chunk.text
     doc = hit.document.text
     start_at, end_at = span or (0, len(text))
@@ -317,7 +319,10 @@ def _passage_sentences(
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
         label = (
-            CAPTION.match(sentence.strip()) or is_byline(sentence, hit.document.authors) or INSTRUCTION.search(sentence)
+            CAPTION.match(sentence.strip())
+            or is_byline(sentence, hit.document.authors)
+            or INSTRUCTION.search(sentence)
+            or _asks(sentence, hit.document.authors)
         )
         if not start_at <= start < end_at or label:
             continue
@@ -327,6 +332,12 @@ def _passage_sentences(
             continue
         out.append(ScoredSentence(n, hit, start, end, sentence))
     return out
+
+
+def _asks(sentence: str, speakers: Sequence[str]) -> bool:
+    """An interview's question: a speaker's line that is a question (the interviewer's, "曾纯：后来……怎样的处置？")."""
+    asked = strip_speaker(sentence, speakers)
+    return asked != sentence and asked.rstrip().endswith(("？", "?"))
 
 
 def _turn_span(hit: Hit, spans: Sequence[tuple[int, int]], at: int) -> tuple[int, int]:
@@ -416,6 +427,13 @@ def _as_list(
     return listed
 
 
+def _followed(sentence: ScoredSentence, after: ScoredSentence | None) -> bool:
+    """The answer quotes next what follows `sentence` in its passage."""
+    if after is None or after.hit.chunk.id != sentence.hit.chunk.id or after.start < sentence.end:
+        return False
+    return not sentence.hit.chunk.text[sentence.end : after.start].strip()
+
+
 def _break(previous: ScoredSentence | None, sentence: ScoredSentence) -> str:
     """A line break before `sentence` when it starts another paragraph than `previous` (or another passage)."""
     if previous is None:
@@ -425,6 +443,12 @@ def _break(previous: ScoredSentence | None, sentence: ScoredSentence) -> str:
     text = sentence.hit.chunk.text
     between = text[previous.end : sentence.start] if previous.end <= sentence.start else "\n"
     return "\n" if "\n" in between else ""
+
+
+def _listed(question: str, listed: ListAnswer, sources: list[Source], english: bool, confidence: float) -> Answer:
+    body = "\n".join(listed.lines)
+    text = f"{ENGLISH_NOTE}\n{body}" if english else body
+    return Answer(question, text, False, listed.citations, sources + listed.sources, EXTRACTIVE, None, confidence)
 
 
 def extractive_answer(
@@ -445,15 +469,15 @@ def extractive_answer(
     if earlier.said:  # "what else?": what was said before is not said again
         analysis = replace(analysis, ranked=_unsaid(analysis.ranked, earlier.said))
     english = analysis.info.english
+    for doc_id in earlier.articles if context.store is not None else ():
+        rest = rest_of_article(context.store.documents[doc_id], earlier.said, hits, context.store)
+        if rest is not None:
+            return _listed(question, rest, sources, english, analysis.confidence)
     if not analysis.ranked or analysis.confidence < threshold:
         return abstention(question, english, sources, analysis.confidence)
     listed = _as_list(question, hits, context, config, analysis, earlier.cited)
     if listed is not None:
-        body = "\n".join(listed.lines)
-        text = f"{ENGLISH_NOTE}\n{body}" if english else body
-        return Answer(
-            question, text, False, listed.citations, sources + listed.sources, EXTRACTIVE, None, analysis.confidence
-        )
+        return _listed(question, listed, sources, english, analysis.confidence)
     best = analysis.ranked[0]
     chosen = top_passages(hits, best, config.english_passages) if english and analysis.info.reads_on else []
     if not chosen:
@@ -465,8 +489,9 @@ def extractive_answer(
     chosen = _unsaid(chosen, earlier.said) or chosen
     citations = [Citation(c.n, c.hit.chunk.id, c.text, (c.start, c.end)) for c in chosen]
     body = "".join(
-        _break(previous, c) + f"{display_sentence(strip_speaker(c.text, c.hit.document.authors))}[{c.n}]"
-        for previous, c in zip([None, *chosen], chosen)
+        _break(previous, c)
+        + f"{display_sentence(strip_speaker(c.text, c.hit.document.authors), _followed(c, after))}[{c.n}]"
+        for previous, c, after in zip([None, *chosen], chosen, [*chosen[1:], None])
     )
     text = f"{ENGLISH_NOTE}\n{body}" if english else body
     return Answer(question, text, False, citations, sources, EXTRACTIVE, None, analysis.confidence)

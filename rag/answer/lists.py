@@ -10,16 +10,37 @@ question names ("哪四类", "three ways") equals its number of items.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from rag.index import ChunkStore
-from rag.text import asked_counts, measure_counts, named_count, passage_sentences, squash, strip_speaker
+from rag.text import (
+    CAPTION,
+    asked_counts,
+    count_cjk,
+    display_sentence,
+    is_byline,
+    measure_counts,
+    named_count,
+    passage_sentences,
+    squash,
+    strip_speaker,
+)
 from rag.types import Chunk, Document, Hit
 
 from .records import Citation, Source
 from .scoring import AnswerSettings
-from .structure import COUNTED, ENUMERATION, HEADINGS, Group, document_groups, heading_before, ordinal_end
+from .structure import (
+    COUNTED,
+    ENUMERATION,
+    HEADINGS,
+    Group,
+    document_groups,
+    heading_before,
+    interviewer,
+    ordinal_end,
+    sections,
+)
 
 #: What a list can be: the problems of something, or what to do about them (a question asking for one is not
 #: answered by a list under a heading that announces the other).
@@ -37,6 +58,8 @@ LEAD_DISTANCE = 200  # a sentence this close before the first item leads into th
 MIN_COVERAGE = 0.5  # share of the question's topic-term weight the group's text must hold
 COUNT_BONUS = 0.25  # the question asks how many (几类) and the group's lead says how many of the same (4类)
 SHORT_ITEM = 40  # an item longer than this is shown up to its first comma or colon
+MAX_SECTIONS = 6  # sections listed when the reader asks what else an article says
+MIN_STATEMENT_CJK = 8  # a section's first statement is a sentence, not a fragment
 
 
 @dataclass(frozen=True)
@@ -123,37 +146,104 @@ def _short(sentence: str) -> str:
     return text[: cuts[0]] if cuts else text[:SHORT_ITEM]
 
 
+class _Citing:
+    """Cites document spans of `doc`: by the retrieved passage that holds them, else by a passage of the document
+    added as a source (numbered after the hits)."""
+
+    def __init__(self, doc: Document, hits: Sequence[Hit], store: ChunkStore | None):
+        self.doc = doc
+        self.sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
+        self.by_chunk = {s.chunk.id: s for s in self.sources}
+        self.chunks = (
+            store.chunks_of(doc.id) if store is not None else [h.chunk for h in hits if h.document.id == doc.id]
+        )
+        self.added: list[Source] = []
+
+    def cite(self, start: int, end: int) -> Citation | None:
+        """The citation of the sentence at document offset `start` (the span itself when no sentence starts
+        there), in the passage that holds the most of `[start, end)`; None when no passage holds `start`."""
+        chunk = _chunk_at(self.chunks, start, end)
+        if chunk is None:
+            return None
+        source = self.by_chunk.get(chunk.id)
+        if source is None:
+            source = Source(len(self.sources) + len(self.added) + 1, chunk, self.doc, 0.0)
+            self.by_chunk[chunk.id] = source
+            self.added.append(source)
+        s, e = next(
+            ((a, b) for a, b in passage_sentences(chunk.text) if a <= start - chunk.start < b),
+            (start - chunk.start, end - chunk.start),
+        )
+        return Citation(source.n, chunk.id, chunk.text[s:e], (s, e))
+
+
 def list_answer(doc: Document, group: Group, hits: Sequence[Hit], store: ChunkStore | None) -> ListAnswer | None:
     """The group's items as lines with citations (a close lead sentence first); items in passages that were not
     retrieved add those passages as sources. An item longer than the rest of its passage is cited for the part the
     passage holds. None when an item cannot be cited (no passage holds its start)."""
-    sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
-    by_chunk = {s.chunk.id: s for s in sources}
-    chunks = store.chunks_of(doc.id) if store is not None else [h.chunk for h in hits if h.document.id == doc.id]
-    lines, citations, added = [], [], []
+    citing = _Citing(doc, hits, store)
+    lines, citations = [], []
     spans = list(group.items)
     lead = group.lead
     if group.kind in (ENUMERATION, COUNTED) and lead and 0 <= group.items[0][0] - lead[1] <= LEAD_DISTANCE:
         spans.insert(0, lead)
     for position, (start, end) in enumerate(spans, 1 - (len(spans) - len(group.items))):
-        chunk = _chunk_at(chunks, start, end)
-        if chunk is None:
+        citation = citing.cite(start, end)
+        if citation is None:
             if position == 0:
                 continue  # a lead no passage holds is left out; the list stands on its own
             return None
-        source = by_chunk.get(chunk.id)
-        if source is None:
-            source = Source(len(sources) + len(added) + 1, chunk, doc, 0.0)
-            by_chunk[chunk.id] = source
-            added.append(source)
-        s, e = next(
-            ((a, b) for a, b in passage_sentences(chunk.text) if a <= start - chunk.start < b),
-            (start - chunk.start, end - chunk.start),
-        )
-        citations.append(Citation(source.n, chunk.id, chunk.text[s:e], (s, e)))
+        citations.append(citation)
         if position == 0:  # the lead: quoted whole, it says what the list is
-            lines.append(f"{' '.join(strip_speaker(chunk.text[s:e], doc.authors).split())}[{source.n}]")
+            lines.append(f"{' '.join(strip_speaker(citation.quote, doc.authors).split())}[{citation.n}]")
             continue
         label = f"{position}. " if group.kind in (HEADINGS, COUNTED) else ""
-        lines.append(f"{label}{_short(strip_speaker(chunk.text[s:e], doc.authors))}[{source.n}]")
-    return ListAnswer(lines, citations, added)
+        lines.append(f"{label}{_short(strip_speaker(citation.quote, doc.authors))}[{citation.n}]")
+    return ListAnswer(lines, citations, citing.added)
+
+
+def rest_of_article(
+    doc: Document, said: Collection[str], hits: Sequence[Hit], store: ChunkStore | None, most: int = MAX_SECTIONS
+) -> ListAnswer | None:
+    """What else an article says (the answer to "他还提到了什么？"): each section no sentence in `said` was quoted
+    from, as its heading and first sentence, in document order (at most `most`). The first sentence is the
+    section's first that is not a caption, a byline or a question, and in an interview not the interviewer's.
+    None when the article has no such section left."""
+    text = doc.text
+    quoted = [at for x in said if (at := text.find(x.strip())) >= 0]
+    asker = interviewer(text, doc.authors)
+    citing = _Citing(doc, hits, store)
+    lines, citations = [], []
+    for head_start, head_end, end in sections(text, doc.authors):
+        if len(lines) == most:
+            break
+        if any(head_start <= at < end for at in quoted):
+            continue
+        first = _first_statement(text, head_end, end, doc.authors, asker)
+        citation = citing.cite(*first) if first else None
+        if citation is None:
+            continue
+        sentence = display_sentence(strip_speaker(citation.quote, doc.authors))
+        lines.append(f"{text[head_start:head_end]}：{sentence}[{citation.n}]")
+        citations.append(citation)
+    return ListAnswer(lines, citations, citing.added) if lines else None
+
+
+def _first_statement(
+    text: str, start: int, end: int, authors: Sequence[str], asker: str | None
+) -> tuple[int, int] | None:
+    """The document span of the first sentence of `text[start:end]` that states something: not a caption, byline,
+    question or fragment, and not said by `asker` (a turn lasts from a speaker's label to the next)."""
+    speaker = None
+    for s, e in passage_sentences(text[start:end]):
+        sentence = text[start + s : start + e].strip()
+        for name in authors:
+            if name and sentence.startswith((f"{name}：", f"{name}:")):
+                speaker = name
+        if speaker is not None and speaker == asker:
+            continue
+        if CAPTION.match(sentence) or is_byline(sentence, authors) or sentence.endswith(("？", "?")):
+            continue
+        if count_cjk(sentence) >= MIN_STATEMENT_CJK:
+            return start + s, start + e
+    return None

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from rag.errors import LLMError
@@ -38,7 +38,7 @@ from .answerability import asks_attribute, missing_attribute
 from .chat import ChatModel
 from .citations import MARKER, check_citations
 from .context import AnswerContext
-from .conversation import Turn, fold_follow_up, wants_more
+from .conversation import Turn, asks_what_else, fold_follow_up, wants_more
 from .evidence import (
     Evidence,
     MarkerMap,
@@ -57,6 +57,7 @@ from .translation import (
     TranslationStream,
     answer_pieces,
     translated_pieces,
+    translation_check,
     translation_grammar,
     translation_messages,
     verified_answer,
@@ -91,6 +92,10 @@ def _removed_notice(removed: list[tuple[int, str]]) -> str:
 def _named_in(source: Source) -> str:
     """What a cited passage names: its text, its article's title and authors."""
     return "\n".join([source.document.title, *source.document.authors, source.passage])
+
+
+def _as_is(answer: Answer) -> Answer:
+    return answer
 
 
 def speaking(llm: ChatModel | None, question: str) -> ChatModel | None:
@@ -206,14 +211,27 @@ class Answerer:
         cleaned = check_query(question, k, mode, self.retriever.limits)
         query = fold_follow_up(cleaned, previous, self.retriever.limits.max_query_chars)
         said: Sequence[str] = ()
+        articles: list[str] = []
         if query != cleaned and previous is not None and previous.cited and wants_more(cleaned):
             base = where or SearchFilter()
             where = replace(base, exclude_chunks=(*base.exclude_chunks, *previous.cited))
             said = previous.said
+            if asks_what_else(cleaned):  # nothing but "what else?": the rest of the articles it quoted
+                articles = self._documents_of(previous.cited)
+                where = replace(where, documents=articles)
         query = check_query(query, k, mode, self.retriever.limits)
         hits = self.retriever.search(query, k=max(k, 1), mode=mode, where=where)
         llm = speaking(llm, cleaned)  # the question as typed says its language, not the titles folded into it
-        return cleaned, query, self.stream_hits(query, hits, llm, where.exclude_chunks if where else (), said)
+        exclude = where.exclude_chunks if where else ()
+        return cleaned, query, self.stream_hits(query, hits, llm, exclude, said, articles)
+
+    def _documents_of(self, chunk_ids: Iterable[str]) -> list[str]:
+        """The documents (ids) of these passages, in order of first appearance."""
+        store = self.context.store
+        if store is None:
+            return []
+        rows = [row for c in chunk_ids if (row := store.row_of(c)) is not None]
+        return list(dict.fromkeys(store.chunks[row].doc_id for row in rows))
 
     def stream_hits(
         self,
@@ -222,16 +240,20 @@ class Answerer:
         llm: ChatModel | None = None,
         exclude: Collection[str] = (),
         said: Collection[str] = (),
+        articles: Sequence[str] = (),
     ) -> Iterator[str | Answer]:
         """The answer to `question` from already-retrieved `hits`, streamed as by `stream` (never citing a passage
-        in `exclude` in a list, never quoting a sentence in `said` again: passages overlap). `llm`, when given,
-        answers whatever the language: `stream` and `converse` pass it through `speaking` first."""
+        in `exclude` in a list, never quoting a sentence in `said` again: passages overlap; for a bare "what else?",
+        the other sections of the `articles`). `llm`, when given, answers whatever the language: `stream` and
+        `converse` pass it through `speaking` first."""
         translated = self.retriever.lexical_query(question) if QuestionInfo.parse(question).english else None
         analysis = analyse(question, hits, self.context, self.settings, translated)
-        earlier = Earlier(exclude, said)
+        earlier = Earlier(exclude, said, articles)
         extractive = extractive_answer(question, hits, self.context, self.settings, analysis, earlier)
+        # "what else?" asks for whatever the article says: no attribute of the earlier question is asked again
+        attributed = self._attributed if not articles else _as_is
         if llm is None or extractive.abstained:
-            extractive = self._attributed(extractive)
+            extractive = attributed(extractive)
             if llm is not None:  # weak evidence: the model is not asked, but the answer says who would have answered
                 extractive = replace(extractive, answerer=llm.label)
             yield from extractive.text.splitlines(keepends=True)
@@ -241,8 +263,8 @@ class Answerer:
         sources = (
             extractive.sources if llm.context == "evidence" else [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
         )
-        for piece in self._llm_stream(question, analysis, sources, extractive, llm):
-            yield self._attributed(piece) if isinstance(piece, Answer) else piece
+        for piece in self._llm_stream(question, analysis, sources, extractive, llm, attributed):
+            yield attributed(piece) if isinstance(piece, Answer) else piece
 
     def _attributed(self, answer: Answer) -> Answer:
         """`answer`, or the abstention when its cited sentences do not give the attribute the question asks for, or
@@ -265,11 +287,17 @@ class Answerer:
         return bool(names) and not any(name in text for name in names for text in cited)
 
     def _llm_stream(
-        self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
+        self,
+        question: str,
+        analysis: Analysis,
+        sources: list[Source],
+        fallback: Answer,
+        llm: ChatModel,
+        attributed: Callable[[Answer], Answer],
     ) -> Iterator[str | Answer]:
         english = analysis.info.english
         if llm.context == "evidence" and english:
-            yield from self._translated(question, analysis, sources, fallback, llm)
+            yield from self._translated(question, analysis, sources, fallback, llm, attributed)
             return
         written: list[str] = []  # what the model wrote (in evidence mode, with its sentence markers [k])
         evidence: list[Evidence] | None = None
@@ -293,11 +321,17 @@ class Answerer:
         yield self._checked(question, reply, analysis, sources, fallback)
 
     def _translated(
-        self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
+        self,
+        question: str,
+        analysis: Analysis,
+        sources: list[Source],
+        fallback: Answer,
+        llm: ChatModel,
+        attributed: Callable[[Answer], Answer],
     ) -> Iterator[str | Answer]:
         """An English question: the model translates the extractive answer piece by piece (`rag.answer.translation`);
         every English piece cites the passage of the sentence it translates, checked like any model's citation."""
-        fallback = self._attributed(fallback)  # the quotes decide: no point translating an abstention
+        fallback = attributed(fallback)  # the quotes decide: no point translating an abstention
         pieces = answer_pieces(fallback)
         if fallback.abstained or not pieces:
             yield replace(fallback, answerer=llm.label) if fallback.abstained else fallback
@@ -313,7 +347,7 @@ class Answerer:
                 return
         english = translated_pieces("".join(written), asked)
         text, quoted = verified_answer(pieces, english, sources, self.context)
-        checked = check_evidence(text, evidence, sources, self.context)
+        checked = translation_check(text, pieces, sources, self.context)
         if len(quoted) == len(pieces) or not checked.citations:
             yield replace(fallback, notice=NOTHING_TRANSLATED)
             return

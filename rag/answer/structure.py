@@ -15,9 +15,10 @@ Each group keeps the sentence or heading that leads into it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import CLOSERS, SENTENCE_PUNCT, named_count, split_sentences
+from rag.text import CAPTION, CLOSERS, SENTENCE_PUNCT, is_byline, named_count, split_sentences
 
 _NUMERALS = "一二三四五六七八九十"
 _SPEAKER = re.compile(r"^\s*[\u4e00-\u9fff]{2,4}[:：]\s*")
@@ -261,6 +262,36 @@ def heading_before(text: str, position: int) -> str:
         if is_heading(text[s:e]):
             found = text[s:e]
     return found
+
+
+def sections(text: str, authors: Sequence[str] = ()) -> list[tuple[int, int, int]]:
+    """The sections of an article text: (heading start, heading end, section end) for each heading line that is
+    not a byline (nor names an author), a caption or a line that breaks a sentence (a comma inside), to the next."""
+    heads = [
+        (s, e)
+        for s, e in _lines(text)
+        if is_heading(text[s:e])
+        and not is_byline(text[s:e], authors)
+        and not any(name and name in text[s:e] for name in authors)  # "总编辑 曾纯"
+        and not CAPTION.match(text[s:e])
+        and not re.search(r"[，,]", text[s:e])
+    ]
+    ends = [s for s, _ in heads[1:]] + [len(text)]
+    return [(s, e, end) for (s, e), end in zip(heads, ends)]
+
+
+def interviewer(text: str, authors: Sequence[str]) -> str | None:
+    """In an interview, the voice that asks: the author whose labelled turns ("曾纯：……") end in a question at
+    least half the time (two turns or more); None in an article that is not an interview."""
+    asked: dict[str, list[bool]] = {}
+    for s, e in _lines(text):
+        line = text[s:e]
+        for name in authors:
+            if name and line.startswith((f"{name}：", f"{name}:")):
+                asked.setdefault(name, []).append(line.rstrip().endswith(("？", "?")))
+    voices = [(sum(turns) / len(turns), name) for name, turns in asked.items() if len(turns) >= 2]
+    best = max(voices, default=None)
+    return best[1] if best is not None and best[0] >= 0.5 else None
 
 
 def document_groups(text: str) -> list[Group]:

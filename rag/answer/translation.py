@@ -18,11 +18,11 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from rag.text import Number, bigrams, count_cjk, english_amounts, norm, overlap, squash, written_numbers
+from rag.text import Number, bigrams, count_cjk, english_amounts, months_named, norm, overlap, squash, written_numbers
 
-from .citations import MARKER, check_citations, marker_numbers
+from .citations import MARKER, CitationCheck, check_citations, marker_numbers
 from .context import AnswerContext
-from .evidence import ENGLISH_CHAR, Evidence, sentence_sources
+from .evidence import ENGLISH_CHAR, Evidence, MarkerMap, sentence_citations, sentence_sources
 from .records import ENGLISH_NOTE, Answer, Citation, Source
 
 TRANSLATION_SYSTEM_PROMPT = (
@@ -147,8 +147,8 @@ def translated_pieces(raw: str, pieces: Sequence[Piece] = ()) -> dict[int, str]:
 
 def tidy(english: str, limit: int | None = None) -> str:
     """An English line without the parentheses a small model fills with a Chinese clause rather than a term (more
-    than `MAX_TERM_CJK` Chinese characters) or repeats ("(战场) (战场) (战场)…"), and, when it ran on to its
-    grammar's `limit` of characters, without the last sentence it left unfinished there."""
+    than `MAX_TERM_CJK` Chinese characters) or repeats ("(战场) (战场) (战场)…"), without a sentence it repeats,
+    and, when it ran on to its grammar's `limit` of characters, without the last sentence it left unfinished there."""
     seen: set[str] = set()
 
     def kept(m: re.Match[str]) -> str:
@@ -163,7 +163,12 @@ def tidy(english: str, limit: int | None = None) -> str:
     ran_on = limit is not None and len(english.strip()) >= limit
     if ran_on and not _FINISHED.search(text) and (ends := list(_SENTENCE_END.finditer(text))):
         text = text[: ends[-1].end()]
-    return text
+    cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+    sentences: dict[str, str] = {}
+    for a, b in zip(cuts, cuts[1:]):
+        if text[a:b].strip():
+            sentences.setdefault(squash(text[a:b]).lower(), text[a:b].strip())
+    return " ".join(sentences.values())
 
 
 def laid_out(pieces: Sequence[Piece], texts: Mapping[int, str], translated: Collection[int] = ()) -> str:
@@ -183,7 +188,8 @@ def same_numbers(english: str, chinese: str) -> bool:
     """The English writes the figures of the Chinese and no others: each number the same figure, or the same amount
     once scale words are read (2万 = 20,000; 8348.25亿 ≈ 834.8 billion, but not 8348.25 million). A small model
     turns 8348.25亿元 into "$83,482.5 million" and a heading into the question's figures. Figures below ten may be
-    written out ("five"), and Chinese numerals need not come back as figures."""
+    written out ("five"), and Chinese numerals need not come back as figures. No month is named that the Chinese
+    does not name (the model turned 2016年初, early 2016, into "January 2016")."""
     english_numbers, chinese_numbers = written_numbers(english), written_numbers(chinese)
 
     def same(a: Number, b: Number) -> bool:
@@ -196,7 +202,7 @@ def same_numbers(english: str, chinese: str) -> bool:
         c.figures and (c.value >= 10 or c.value != int(c.value)) and not any(same(e, c) for e in english_numbers)
         for c in chinese_numbers
     )
-    return not invented and not dropped
+    return not invented and not dropped and months_named(english) <= months_named(chinese)
 
 
 def _close(a: float, b: float) -> bool:
@@ -214,9 +220,10 @@ def verified_answer(
     by_k = {p.k: p for p in pieces}
 
     def backs(p: Piece, text: str) -> bool:
-        # backed by the very text it translates (the sentence as shown, without a speaker label), not its neighbours
-        own = sentence_sources([replace(p.evidence, text=p.text)], sources)
-        return same_numbers(text, p.text) and bool(check_citations(f"{text} [{p.k}]", own, context).citations)
+        # the answer's own check (`translation_check`), for this piece alone: backed by the very sentence it
+        # translates, not by its neighbours
+        checked = translation_check(f"{text} [{p.k}]", [p], sources, context)
+        return same_numbers(text, p.text) and bool(checked.citations)
 
     faithful = {k for k, text in english.items() if k in by_k and backs(by_k[k], text)}
     shown: dict[int, str] = {}
@@ -237,6 +244,21 @@ def verified_answer(
             quoted.append(p.k)
     translated = [p.k for p in pieces if p.k not in quoted]
     return laid_out(pieces, shown, translated), quoted
+
+
+def translation_check(
+    text: str, pieces: Sequence[Piece], sources: Sequence[Source], context: AnswerContext | None
+) -> CitationCheck:
+    """The citation check of a translated answer (sentence markers `[k]`): a line is kept only when the very text
+    it translates (the sentence as shown, without a speaker label) backs it, its marker becomes the passage's
+    `[n]` and its citation quotes that sentence. `verified_answer` runs this check on every piece alone, so a line
+    it shows in English keeps its marker in the answer."""
+    shown = sentence_sources([replace(p.evidence, text=p.text) for p in pieces], sources)
+    own = check_citations(text, shown, context)
+    by_k = {p.k: p.evidence for p in pieces}
+    markers = MarkerMap(by_k.values())
+    removed = [(by_k[k].n if k in by_k else k, why) for k, why in own.removed]
+    return CitationCheck(markers.feed(own.text) + markers.flush(), sentence_citations(own, by_k), removed)
 
 
 def _realigned(k: int, english: Mapping[int, str], taken: Collection[int]) -> Iterator[tuple[tuple[int, ...], str]]:

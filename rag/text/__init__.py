@@ -5,7 +5,7 @@ May import: nothing of `rag` but `rag.types` and `rag.errors`.
 
 from .chars import CJK, CJK_PUNCT, clean_line, count_cjk, has_cjk, squash, strip_ornament
 from .language import LANGUAGES, is_english, language_of
-from .numbers import Number, chinese_numeral, chinese_numerals, english_amounts, written_numbers
+from .numbers import Number, chinese_numeral, chinese_numerals, english_amounts, months_named, written_numbers
 from .sentences import (
     CAPTION,
     CLOSERS,
@@ -64,6 +64,7 @@ __all__ = [
     "jieba_module",
     "language_of",
     "measure_counts",
+    "months_named",
     "named_count",
     "near_duplicate",
     "norm",

@@ -91,3 +91,23 @@ def chinese_numeral(run: str) -> int | None:
     """The value of one Chinese numeral (the first number of `chinese_numerals`): 四 → 4, 二十 → 20; None when
     `run` is not made of numerals (几, 多少)."""
     return chinese_numerals(run)[0] if _NUMERALS.fullmatch(run) else None
+
+
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_MONTH = {name: i for i, full in enumerate(_MONTH_NAMES, 1) for name in (full, full[:3] + ".")} | {"Sept.": 9}
+_ENGLISH_MONTH = re.compile(r"\b(" + "|".join(re.escape(name) for name in _MONTH) + r")(?![A-Za-z])")
+_CHINESE_MONTH = re.compile(r"(?<![\d个])(\d{1,2}|[一二三四五六七八九十]{1,3})月")
+
+
+def months_named(text: str) -> set[int]:
+    """The calendar months (1–12) `text` names: "March" or "Sept." in English (capitalised, as in prose), "3月" or
+    "三月" in Chinese (not "3个月", three months)."""
+    months = {_MONTH[m[1]] for m in _ENGLISH_MONTH.finditer(text)}
+    for m in _CHINESE_MONTH.finditer(text):
+        n = int(m[1]) if m[1].isdigit() else chinese_numeral(m[1])
+        if n is not None and 1 <= n <= 12:
+            months.add(n)
+    return months

@@ -107,13 +107,15 @@ def passage_sentences(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
     return spans
 
 
-def display_sentence(sentence: str) -> str:
-    """A sentence for an answer text: line breaks removed (between Chinese) or made spaces, an end mark added."""
+def display_sentence(sentence: str, continued: bool = False) -> str:
+    """A sentence for an answer text: line breaks removed (between Chinese) or made spaces, an end mark added. A
+    clause that ends at "；" or "，" ends "……" (the sentence goes on in the text), unless `continued`: the answer
+    quotes what follows it next."""
     out = re.sub(rf"(?<=[{CJK}，、：；（《“])\s*\n\s*(?=[{CJK}])", "", sentence.strip())
     out = re.sub(r"\s*\n\s*", " ", out)
     if out.endswith(("；", ";", "，", ",")):
-        out = out[:-1] + "。"
-    elif out and out[-1] not in SENTENCE_PUNCT + CLOSERS + ":：":
+        out = out if continued else out[:-1] + "……"
+    elif out and out[-1] not in SENTENCE_PUNCT + CLOSERS + ":：.!?":
         out += "。"
     return out
 

@@ -1065,3 +1065,93 @@ def test_an_authors_byline_is_not_quoted_with_the_passage(bigram_embedder):
     assert all(p in answer.text for p in ("越来越小", "开始落地", "不断下降")), answer.text
     assert "甲子光年" not in answer.text
     assert_well_cited(answer)
+
+
+INTERVIEW = (
+    "苗圩 工业和信息化部原部长\n"
+    "政策与对策\n"
+    "曾纯：补助政策是怎么开始的？\n"
+    "苗圩：政府对购买新能源汽车用户进行补助是从2008年北京奥运会服务用车开始的。\n"
+    "“骗补”的真相与追责\n"
+    "曾纯：后来对这些企业做了怎样的处置？\n"
+    "苗圩：事后总结，“骗补”方式可以归纳为4类。\n"
+    "质疑与坚守\n"
+    "曾纯：舆论对新能源汽车发展的状况广泛质疑。您当时如何看待那些质疑？\n"
+    "苗圩：伴随着新能源汽车的发展，一路走来，有各种各样的质疑，丝毫不奇怪。\n"
+)
+
+
+def test_the_sections_of_an_article_and_the_voice_that_asks_in_an_interview():
+    from rag.answer.structure import interviewer, sections
+
+    heads = [INTERVIEW[s:e] for s, e, _ in sections(INTERVIEW, ("苗圩", "曾纯"))]
+    assert heads == ["政策与对策", "“骗补”的真相与追责", "质疑与坚守"]  # not the byline
+    assert interviewer(INTERVIEW, ("苗圩", "曾纯")) == "曾纯"
+    assert interviewer("苗圩：可以。\n苗圩：好的。\n", ("苗圩",)) is None  # no questions: not an interview's asker
+
+
+def test_what_else_is_the_rest_of_the_article_a_section_at_a_time(bigram_embedder):
+    """ "他还提到了什么？" after an answer about 骗补: the other sections, each by its heading and the first thing the
+    interviewee says there (not the interviewer's question or remark), cited to its passage."""
+    from rag.answer import Earlier, extractive_answer
+
+    doc = Document(title="可能让中国电动车熄火的几道坎儿", text=INTERVIEW, kind="article", authors=("苗圩", "曾纯"))
+    halves = [INTERVIEW[: INTERVIEW.index("“骗补”的真相")], INTERVIEW[INTERVIEW.index("“骗补”的真相") :]]
+    index, hits = _hand_index([doc], [halves])
+    said = ["苗圩：事后总结，“骗补”方式可以归纳为4类。"]
+    answer = extractive_answer(
+        "他还提到了什么？ 新能源汽车“骗补”有哪几类？",
+        hits,
+        AnswerContext(bigram_embedder, index),
+        AnswerSettings(threshold=0.0),
+        earlier=Earlier(cited=(hits[0].chunk.id,), said=said, articles=(doc.id,)),
+    )
+    assert answer.text.splitlines() == [
+        f"政策与对策：政府对购买新能源汽车用户进行补助是从2008年北京奥运会服务用车开始的。[{answer.citations[0].n}]",
+        f"质疑与坚守：伴随着新能源汽车的发展，一路走来，有各种各样的质疑，丝毫不奇怪。[{answer.citations[1].n}]",
+    ]
+    assert_well_cited(answer)
+    assert answer.sources[answer.citations[1].n - 1].chunk.text == halves[1]  # a passage not retrieved, added
+
+
+@pytest.mark.parametrize(
+    ("question", "bare"),
+    [
+        ("他还提到了什么？", True),
+        ("还有呢？", True),
+        ("他还谈了哪些内容？", True),
+        ("What else did he say?", True),
+        ("Anything else?", True),
+        ("他还提到了哪些关于地方保护的问题？", False),  # a topic of its own
+        ("What else did he say about local protectionism?", False),
+        ("还有哪些企业？", False),
+        ("什么是新质生产力？", False),  # not a follow-up
+    ],
+)
+def test_a_bare_what_else_names_no_topic_of_its_own(question, bare):
+    from rag.answer.conversation import asks_what_else
+
+    assert asks_what_else(question) == bare
+
+
+def test_a_bare_what_else_lists_the_other_sections_of_the_article_quoted(real_retriever):
+    from rag.answer import Turn
+
+    answerer = Answerer(real_retriever)
+    question = "新能源汽车“骗补”有哪几类？"
+    first = answerer.answer(question)
+    previous = Turn(
+        question,
+        titles=tuple(s.document.title for s in first.sources[:1]),
+        cited=tuple(dict.fromkeys(c.chunk_id for c in first.citations)),
+        said=tuple(c.quote for c in first.citations),
+    )
+    article = {s.document.id for s in first.sources if any(c.n == s.n for c in first.citations)}
+    for follow_up in ("他还提到了什么？", "What else did he say?"):
+        _, _, stream = answerer.converse(follow_up, previous)
+        *_, answer = list(stream)
+        assert "质疑与坚守：" in answer.text and "鼓励创新与宽容失败：" in answer.text, answer.text
+        assert "“骗补”的真相与追责" not in answer.text  # the section the first answer quoted from
+        assert {answer.sources[c.n - 1].document.id for c in answer.citations} == article
+        assert not set(previous.cited) & {c.chunk_id for c in answer.citations}
+        assert_well_cited(answer)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.answer import ENGLISH_NOTE, Answer, Answerer, Citation, Source
-from rag.answer.evidence import Evidence, MarkerMap
+from rag.answer.evidence import Evidence, MarkerMap, check_evidence
 from rag.answer.translation import (
     MAX_PIECE_CHARS,
     Piece,
@@ -19,6 +19,7 @@ from rag.answer.translation import (
     same_numbers,
     tidy,
     translated_pieces,
+    translation_check,
     translation_grammar,
     translation_messages,
     verified_answer,
@@ -99,6 +100,10 @@ def test_a_translation_must_keep_the_numbers_of_its_piece():
     assert same_numbers("nearly 20,000 developers", "近2万人开发") and same_numbers("834.8 billion yuan", "8348.25亿元")
     assert same_numbers("the 4th plenary session of the 19th Central Committee", "十九届四中全会")
     assert not same_numbers("in 2024", "2023年") and not same_numbers("200,000 developers", "近2万人")
+    # a month the Chinese does not name is invented (early 2016 is not January)
+    assert not same_numbers("In January 2016, the Ministry of Finance found fraud", "2016年初，财政部发现")
+    assert same_numbers("On September 8, 2016, the Ministry announced", "2016年9月8日，财政部公布")
+    assert same_numbers("in early 2016, within three months", "2016年初，三个月内")
 
 
 def test_the_model_reads_figures_with_a_chinese_scale_as_english_amounts():
@@ -138,9 +143,13 @@ def test_a_line_cut_short_is_left_out():
             "Industry is the main battlefield (主战场). (战场)",
         ),
         ("Idle vehicles (车辆闲置) and CAD (computer-aided design) tools.", None),  # terms stay
+        (  # a sentence repeated
+            "The problem was found in 2016. Firms were criticised. The problem was found in 2016. The end.",
+            "The problem was found in 2016. Firms were criticised. The end.",
+        ),
     ],
 )
-def test_a_line_keeps_chinese_terms_once_and_no_clause(line, tidied):
+def test_a_line_keeps_chinese_terms_once_no_clause_and_no_sentence_twice(line, tidied):
     assert tidy(line) == (tidied or line)
     assert translated_pieces(f"[1] {line}\n") == {1: tidied or line}
 
@@ -228,9 +237,17 @@ def test_a_faithful_english_translation_is_verified_and_a_wrong_one_is_not(real_
         2: "The first kind is plates without cars, involving 5 companies.",
         3: "The moon is made of green cheese.",
     }
-    text, quoted = verified_answer(pieces, english, answer.sources, AnswerContext(real_embedder))
+    context = AnswerContext(real_embedder)
+    text, quoted = verified_answer(pieces, english, answer.sources, context)
     assert quoted == [3]
     assert text.splitlines()[:2] == [f"{english[1]} [1]", f"{english[2]} [2]"]
+    # the answer's check is the one each piece passed: every English line keeps its passage marker and cites the
+    # very sentence it translates (the passage-level check of composed answers refuses the first line: the
+    # passage holds the interviewer's question too)
+    final = translation_check(text, pieces, answer.sources, context)
+    assert final.removed == [] and final.text.splitlines()[:2] == [f"{english[1]} [2]", f"{english[2]} [2]"]
+    assert [c.quote for c in final.citations] == [p.evidence.text for p in pieces]
+    assert check_evidence(text, [p.evidence for p in pieces], answer.sources, context).removed
 
 
 @pytest.mark.slow

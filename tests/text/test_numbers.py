@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.text import chinese_numeral, chinese_numerals, english_amounts, written_numbers
+from rag.text import chinese_numeral, chinese_numerals, english_amounts, months_named, written_numbers
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,16 @@ def test_figures_with_a_chinese_scale_are_written_as_english_amounts(text, engli
 def test_an_english_scale_word_is_read_before_chinese_text_but_not_inside_a_word():
     assert [n.amount for n in written_numbers("12 million人，4 billion元")] == [12e6, 4e9]
     assert [n.scaled for n in written_numbers("2 millionaires, 3 billions")] == [False, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("In January 2016, and again in Sept. and Dec. 2017", {1, 9, 12}),
+        ("2016年9月8日至十二月", {9, 12}),
+        ("2016年初，三个月内，用了3个月", set()),  # early 2016; a count of months is not a month
+        ("the Mayor may march", set()),  # not capitalised month words
+    ],
+)
+def test_the_months_a_text_names(text, months):
+    assert months_named(text) == months

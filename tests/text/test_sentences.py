@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.text import is_byline, passage_sentences
+from rag.text import display_sentence, is_byline, passage_sentences
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,11 @@ def test_with_known_authors_a_byline_opens_with_one_of_them():
     assert not is_byline("孙凝晖 中国工程院院士", authors)  # not an author of this article
     assert not is_byline("司马南认为，这是必经阶段", authors)  # no space: prose
     assert not is_byline("司马南 评论员。", authors)  # a sentence
+
+
+def test_a_quoted_clause_cut_at_a_semicolon_shows_that_the_sentence_goes_on():
+    clause = "我国应发展用得起的人工智能技术，并造福“一带一路”国家；"
+    assert display_sentence(clause) == "我国应发展用得起的人工智能技术，并造福“一带一路”国家……"
+    assert display_sentence(clause, continued=True) == clause  # the answer quotes the rest next
+    assert display_sentence("中国如何发展智能计算的\n道路选择") == "中国如何发展智能计算的道路选择。"
+    assert display_sentence("It works.") == "It works."

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answer, Citation, Source, Turn, fold_follow_up, is_follow_up, wants_more
+from rag.answer import Answer, Citation, Source, Turn, fold_follow_up, is_follow_up, marker_citations, wants_more
 from rag.errors import UploadRejected
 from rag.evaluation import append_feedback, evaluation_lines, export_jsonl, read_feedback
 from rag.text import has_cjk, near_duplicate
 from rag.types import Chunk, Document
-from ui.chat_view import answer_cards, marker_citations
+from ui.chat_view import answer_cards
 from ui.render import anchor, answer_html, article_html, highlight_html, local_time, md, merge_spans, unescape_md
 from ui.uploads import safe_filename, save_upload
 
