@@ -35,17 +35,9 @@ class ChatTurn:
     def folded(self) -> bool:
         return self.query != self.question
 
-    def as_context(self) -> Turn:
-        """What the next question may fold in: this search and the titles it cited."""
-        titles: list[str] = []
-        cited: tuple[str, ...] = ()
-        if self.answer is not None:
-            cited = tuple(dict.fromkeys(c.chunk_id for c in self.answer.citations))
-            by_n = {s.n: s for s in self.answer.sources}
-            titles = [by_n[c.n].document.title for c in self.answer.citations if c.n in by_n]
-            titles = titles or [s.document.title for s in self.answer.sources[:1]]
-        said = tuple(c.quote for c in self.answer.citations) if self.answer is not None else ()
-        return Turn(self.question, self.query, tuple(titles), cited, said)
+    def as_context(self, earlier: Turn | None = None) -> Turn:
+        """What the next question may fold in (`Turn.after`; `earlier`: the context of the turn before this one)."""
+        return Turn.after(self.question, self.query, self.answer, earlier)
 
     def record(self) -> dict:
         return turn_record(self.id, self.question, self.query, self.answer, self.error)

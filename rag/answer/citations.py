@@ -38,9 +38,12 @@ class CitationCheck:
     removed: list[tuple[int, str]]
 
 
-def _claim_before(text: str, position: int, floor: int) -> str:
-    """The sentence a marker at `position` belongs to: the last sentence of text[floor:position]."""
+def _claim_before(text: str, position: int, floor: int, whole: bool = False) -> str:
+    """The sentence a marker at `position` belongs to: the last sentence of text[floor:position] (`whole`: all of
+    it)."""
     segment = MARKER.sub("", text[floor:position])
+    if whole:
+        return " ".join(segment.split())
     spans = [(s, e) for s, e in split_sentences(segment) if norm(segment[s:e])]
     if not spans:
         return ""
@@ -54,6 +57,7 @@ def check_citations(
     context: AnswerContext | None = None,
     min_overlap: float = 0.4,
     min_similarity: float | None = None,
+    whole: bool = False,
 ) -> CitationCheck:
     """Verify every `[n]` marker of a generated answer.
 
@@ -62,9 +66,11 @@ def check_citations(
     e.g. for an English sentence citing Chinese text) the sentence's query vector has cosine at least
     `min_similarity` with some sentence of the passage. Other markers are removed from the text.
     The default similarity bar (multilingual-e5-small) is 0.82 for English sentences and 0.90 for Chinese ones.
+    With `whole`, a marker's claim is all the text since the previous marker, not only its last sentence (a line
+    that translates one sentence is checked as a whole).
     """
     by_n = {s.n: s for s in sources}
-    claims = _claims(text)
+    claims = _claims(text, whole)
     keep: dict[tuple[int, int], Citation | None] = {}
     removed: list[tuple[int, str]] = []
     pending: list[tuple[int, int, str]] = []  # (claim index, n, claim) needing the embedding check
@@ -92,13 +98,14 @@ def check_citations(
     return CitationCheck(cleaned, citations, removed)
 
 
-def _claims(text: str) -> list[tuple[re.Match, str, list[int]]]:
-    """Each marker with the sentence it belongs to and the source numbers it names."""
+def _claims(text: str, whole: bool = False) -> list[tuple[re.Match, str, list[int]]]:
+    """Each marker with the sentence it belongs to (`whole`: the text since the previous marker) and the source
+    numbers it names."""
     claims: list[tuple[re.Match, str, list[int]]] = []
     floor = 0
     for m in MARKER.finditer(text):
         numbers = marker_numbers(m)
-        claims.append((m, _claim_before(text, m.start(), floor), numbers))
+        claims.append((m, _claim_before(text, m.start(), floor, whole), numbers))
         # consecutive markers ("…。[1][2]") share the sentence before the first of them
         if not text[m.end() :].lstrip().startswith(("[", "［", "【")):
             floor = m.end()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from rag.text import count_cjk, has_cjk
 
 from .question import QuestionInfo
+from .records import Answer
 
 #: At most this many characters of the previous turn are carried into the next search.
 MAX_CONTEXT_CHARS = 300
@@ -65,7 +66,9 @@ def wants_more(question: str) -> bool:
 #: Topic terms that name no topic in a "what else" follow-up (他还谈了哪些内容？, anything else?).
 _NO_TOPIC = re.compile(
     r"^(?:还有?|其[他它]|别的|更多|另外|此外|观点|内容|方面|话题|事情|东西|问题|谈|讲|说|提|"
-    r"else|anything|something|things?|topics?|points?|more|other|further|he|she|it|they|him|her|them|his|its|their)$",
+    r"作者|文章|文中|本文|"
+    r"else|anything|something|things?|topics?|points?|more|other|further|tell|discuss\w*|talk\w*|mention\w*|write|wrote|"
+    r"he|she|it|they|him|her|them|his|its|their|author|article)$",
     re.IGNORECASE,
 )
 
@@ -91,6 +94,25 @@ class Turn:
     @property
     def searched(self) -> str:
         return self.query or self.question
+
+    @classmethod
+    def after(cls, question: str, query: str, answer: Answer | None, earlier: Turn | None = None) -> Turn:
+        """What the question after this one may fold in: this search, the titles, passages and sentences `answer`
+        cited (the first source's title when it cited none). A "what else?" follow-up also carries what `earlier`
+        (the turn before it) cited and said, so a chain of them never comes back to it."""
+        titles: list[str] = []
+        cited: tuple[str, ...] = ()
+        said: tuple[str, ...] = ()
+        if answer is not None:
+            by_n = {s.n: s for s in answer.sources}
+            titles = [by_n[c.n].document.title for c in answer.citations if c.n in by_n]
+            titles = titles or [s.document.title for s in answer.sources[:1]]
+            cited = tuple(dict.fromkeys(c.chunk_id for c in answer.citations))
+            said = tuple(c.quote for c in answer.citations)
+        if earlier is not None and query != question and wants_more(question):
+            cited = tuple(dict.fromkeys((*earlier.cited, *cited)))
+            said = tuple(dict.fromkeys((*earlier.said, *said)))
+        return cls(question, query, tuple(titles), cited, said)
 
 
 def _words(question: str) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from rag.text import passage_sentences, squash
 
-from .citations import MARKER, CitationCheck, check_citations
+from .citations import MARKER, SHOWN_MARKER, CitationCheck, check_citations
 from .context import AnswerContext
 from .records import Answer, Citation, Source
 from .scoring import Analysis
@@ -184,7 +184,7 @@ class MarkerMap:
     def _rewrite(self, text: str) -> str:
         out = []
         last = 0
-        for m in re.finditer(r"\[(\d{1,3})\]", text):
+        for m in SHOWN_MARKER.finditer(text):
             gap = text[last : m.start()]
             out.append(gap)
             if gap.strip():

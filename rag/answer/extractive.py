@@ -22,8 +22,10 @@ from rag.text import (
     display_sentence,
     ends_sentence,
     is_byline,
+    is_question,
     near_duplicate,
     passage_sentences,
+    speaker_of,
     squash,
     strip_speaker,
 )
@@ -31,9 +33,10 @@ from rag.types import Hit
 
 from .context import AnswerContext
 from .lists import ListAnswer, choose_group, list_answer, rest_of_article
+from .masthead import asked_field, field_answer, masthead_fields
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
-from .structure import announces, is_heading
+from .structure import announces, interviewer, is_heading, speaker_at
 
 _COUNT_LEAD = re.compile(
     r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
@@ -49,7 +52,7 @@ def _introduces(sentence: str, kinds: frozenset[str]) -> bool:
     t = sentence.rstrip()
     return (
         is_heading(t)
-        or t.endswith(("？", "?"))  # a question in the text (an interviewer's) is answered after it
+        or is_question(t)  # a question in the text (an interviewer's) is answered after it
         or announces(t)
         or ("list" in kinds and bool(_COUNT_LEAD.search(t)))
     )
@@ -315,14 +318,20 @@ def _passage_sentences(
     opens_mid = hit.chunk.start > 0 and doc[hit.chunk.start - 1 : hit.chunk.start] not in ("\n", *SENTENCE_END)
     ends_mid = doc[hit.chunk.end : hit.chunk.end + 1] not in ("", "\n")
     spans = passage_sentences(text)
+    authors = hit.document.authors
+    asker = interviewer(doc, authors)
     out: list[ScoredSentence] = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
         label = (
             CAPTION.match(sentence.strip())
-            or is_byline(sentence, hit.document.authors)
+            or is_byline(sentence, authors)
             or INSTRUCTION.search(sentence)
-            or _asks(sentence, hit.document.authors)
+            or (
+                asker is not None
+                and is_question(sentence)
+                and speaker_at(doc, hit.chunk.start + start, authors) == asker
+            )
         )
         if not start_at <= start < end_at or label:
             continue
@@ -334,10 +343,17 @@ def _passage_sentences(
     return out
 
 
-def _asks(sentence: str, speakers: Sequence[str]) -> bool:
-    """An interview's question: a speaker's line that is a question (the interviewer's, "曾纯：后来……怎样的处置？")."""
-    asked = strip_speaker(sentence, speakers)
-    return asked != sentence and asked.rstrip().endswith(("？", "?"))
+def _interviewers_question(c: ScoredSentence) -> bool:
+    """`c` is a question the interviewer of an interview asks (never an answer's sentence: the answer follows it)."""
+    doc = c.hit.document
+    return is_question(c.text) and _asked_by(
+        interviewer(doc.text, doc.authors), doc.text, c.hit.chunk.start + c.start, doc.authors
+    )
+
+
+def _asked_by(asker: str | None, text: str, position: int, authors: Sequence[str]) -> bool:
+    """`asker` (an interview's interviewer) speaks at `position` of the document `text`."""
+    return asker is not None and speaker_at(text, position, authors) == asker
 
 
 def _turn_span(hit: Hit, spans: Sequence[tuple[int, int]], at: int) -> tuple[int, int]:
@@ -350,7 +366,7 @@ def _turn_span(hit: Hit, spans: Sequence[tuple[int, int]], at: int) -> tuple[int
     def turns(i: int) -> bool:  # sentence i opens a line with a speaker label
         s, e = spans[i]
         at_line_start = i == 0 or "\n" in text[spans[i - 1][1] : s]
-        return at_line_start and strip_speaker(text[s:e], hit.document.authors) != text[s:e]
+        return at_line_start and speaker_of(text[s:e], hit.document.authors) is not None
 
     first = 0
     for i in range(at, 0, -1):  # the turn's start (the whole passage outside an interview)
@@ -359,7 +375,7 @@ def _turn_span(hit: Hit, spans: Sequence[tuple[int, int]], at: int) -> tuple[int
             break
     ends = [j for j in range(at + 1, len(spans)) if turns(j)]
     last = ends[0] - 1 if ends else len(spans) - 1
-    if ends and text[slice(*spans[last])].rstrip().endswith(("？", "?")):
+    if ends and is_question(text[slice(*spans[last])]):
         last = ends[1] - 1 if len(ends) > 1 else len(spans) - 1
     return spans[first][0], spans[last][1]
 
@@ -469,6 +485,11 @@ def extractive_answer(
     if earlier.said:  # "what else?": what was said before is not said again
         analysis = replace(analysis, ranked=_unsaid(analysis.ranked, earlier.said))
     english = analysis.info.english
+    documents = context.store.documents.values() if context.store is not None else [h.document for h in hits]
+    field = asked_field(question, masthead_fields(documents))
+    masthead = field_answer(field, hits, context.store) if field is not None else None
+    if masthead is not None:
+        return _listed(question, masthead, sources, english, analysis.confidence)
     for doc_id in earlier.articles if context.store is not None else ():
         rest = rest_of_article(context.store.documents[doc_id], earlier.said, hits, context.store)
         if rest is not None:
@@ -487,6 +508,7 @@ def extractive_answer(
         if analysis.info.reads_on and not english:
             chosen = _with_passage(chosen, best)
     chosen = _unsaid(chosen, earlier.said) or chosen
+    chosen = [c for c in chosen if not _interviewers_question(c)] or chosen
     citations = [Citation(c.n, c.hit.chunk.id, c.text, (c.start, c.end)) for c in chosen]
     body = "".join(
         _break(previous, c)

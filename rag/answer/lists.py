@@ -20,6 +20,7 @@ from rag.text import (
     count_cjk,
     display_sentence,
     is_byline,
+    is_question,
     measure_counts,
     named_count,
     passage_sentences,
@@ -40,6 +41,7 @@ from .structure import (
     interviewer,
     ordinal_end,
     sections,
+    speaker_at,
 )
 
 #: What a list can be: the problems of something, or what to do about them (a question asking for one is not
@@ -146,7 +148,7 @@ def _short(sentence: str) -> str:
     return text[: cuts[0]] if cuts else text[:SHORT_ITEM]
 
 
-class _Citing:
+class SpanCiting:
     """Cites document spans of `doc`: by the retrieved passage that holds them, else by a passage of the document
     added as a source (numbered after the hits)."""
 
@@ -181,7 +183,7 @@ def list_answer(doc: Document, group: Group, hits: Sequence[Hit], store: ChunkSt
     """The group's items as lines with citations (a close lead sentence first); items in passages that were not
     retrieved add those passages as sources. An item longer than the rest of its passage is cited for the part the
     passage holds. None when an item cannot be cited (no passage holds its start)."""
-    citing = _Citing(doc, hits, store)
+    citing = SpanCiting(doc, hits, store)
     lines, citations = [], []
     spans = list(group.items)
     lead = group.lead
@@ -212,7 +214,7 @@ def rest_of_article(
     text = doc.text
     quoted = [at for x in said if (at := text.find(x.strip())) >= 0]
     asker = interviewer(text, doc.authors)
-    citing = _Citing(doc, hits, store)
+    citing = SpanCiting(doc, hits, store)
     lines, citations = [], []
     for head_start, head_end, end in sections(text, doc.authors):
         if len(lines) == most:
@@ -234,15 +236,11 @@ def _first_statement(
 ) -> tuple[int, int] | None:
     """The document span of the first sentence of `text[start:end]` that states something: not a caption, byline,
     question or fragment, and not said by `asker` (a turn lasts from a speaker's label to the next)."""
-    speaker = None
     for s, e in passage_sentences(text[start:end]):
         sentence = text[start + s : start + e].strip()
-        for name in authors:
-            if name and sentence.startswith((f"{name}：", f"{name}:")):
-                speaker = name
-        if speaker is not None and speaker == asker:
+        if asker is not None and speaker_at(text, start + s, authors) == asker:
             continue
-        if CAPTION.match(sentence) or is_byline(sentence, authors) or sentence.endswith(("？", "?")):
+        if CAPTION.match(sentence) or is_byline(sentence, authors) or is_question(sentence):
             continue
         if count_cjk(sentence) >= MIN_STATEMENT_CJK:
             return start + s, start + e

@@ -56,8 +56,8 @@ from .scoring import DEFAULT_SETTINGS, Analysis, AnswerSettings, analyse
 from .translation import (
     TranslationStream,
     answer_pieces,
+    cited_translation,
     translated_pieces,
-    translation_check,
     translation_grammar,
     translation_messages,
     verified_answer,
@@ -330,7 +330,8 @@ class Answerer:
         attributed: Callable[[Answer], Answer],
     ) -> Iterator[str | Answer]:
         """An English question: the model translates the extractive answer piece by piece (`rag.answer.translation`);
-        every English piece cites the passage of the sentence it translates, checked like any model's citation."""
+        a piece is shown in English when its translation is backed by the very sentence it translates, else quoted in
+        Chinese; the answer cites those sentences (`cited_translation`)."""
         fallback = attributed(fallback)  # the quotes decide: no point translating an abstention
         pieces = answer_pieces(fallback)
         if fallback.abstained or not pieces:
@@ -347,7 +348,7 @@ class Answerer:
                 return
         english = translated_pieces("".join(written), asked)
         text, quoted = verified_answer(pieces, english, sources, self.context)
-        checked = translation_check(text, pieces, sources, self.context)
+        checked = cited_translation(text, pieces, sources)
         if len(quoted) == len(pieces) or not checked.citations:
             yield replace(fallback, notice=NOTHING_TRANSLATED)
             return

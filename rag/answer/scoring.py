@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rag.text import bigrams, has_cjk, is_byline, norm, overlap, passage_sentences, squash
+from rag.text import bigrams, has_cjk, is_byline, is_question, norm, overlap, passage_sentences, squash
 from rag.types import Hit
 
 from .anchors import missing_anchors
@@ -113,9 +113,6 @@ _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.", re.IGNORECASE)
 _CONTACT_QUESTION = re.compile(
     r"邮箱|邮件|网址|网站|链接|联系|电话|e-?mail|website|web site|url|contact|phone", re.IGNORECASE
 )
-
-#: A sentence that is itself a question (a heading, a rhetorical question).
-_ASKS = re.compile(r"[？?][”’」』\"')）]*\s*$")
 
 
 def _candidates(hits: Sequence[Hit], max_hits: int) -> list[ScoredSentence]:
@@ -247,7 +244,7 @@ def _penalty(c: ScoredSentence, config: AnswerSettings, reading: _Reading) -> fl
         penalty += config.w_contact  # an e-mail address or a web address answers only a question that asks for one
     penalty += 0.05 if not has_cjk(c.text) else 0.0  # cover lines, English mastheads
     penalty += 0.05 if c.hit.document.kind in ("toc", "cover", "advert") else 0.0  # titles, the magazine's name
-    penalty += 0.05 if _ASKS.search(c.text) else 0.0  # a question ("选择三：……还是……？") does not answer one
+    penalty += 0.05 if is_question(c.text) else 0.0  # a question ("选择三：……还是……？") does not answer one
     return penalty + config.w_echo * max(0.0, c.echo - 0.4)
 
 

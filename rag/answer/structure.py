@@ -18,7 +18,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import CAPTION, CLOSERS, SENTENCE_PUNCT, is_byline, named_count, split_sentences
+from rag.text import (
+    CAPTION,
+    CLOSERS,
+    SENTENCE_PUNCT,
+    is_byline,
+    is_question,
+    named_count,
+    speaker_of,
+    split_sentences,
+    word_across,
+)
 
 _NUMERALS = "一二三四五六七八九十"
 _SPEAKER = re.compile(r"^\s*[\u4e00-\u9fff]{2,4}[:：]\s*")
@@ -266,7 +276,8 @@ def heading_before(text: str, position: int) -> str:
 
 def sections(text: str, authors: Sequence[str] = ()) -> list[tuple[int, int, int]]:
     """The sections of an article text: (heading start, heading end, section end) for each heading line that is
-    not a byline (nor names an author), a caption or a line that breaks a sentence (a comma inside), to the next."""
+    not a byline (nor names an author), a caption or a line that breaks a sentence (a comma inside, or the next line
+    carries on its sentence), to the next."""
     heads = [
         (s, e)
         for s, e in _lines(text)
@@ -275,9 +286,16 @@ def sections(text: str, authors: Sequence[str] = ()) -> list[tuple[int, int, int
         and not any(name and name in text[s:e] for name in authors)  # "总编辑 曾纯"
         and not CAPTION.match(text[s:e])
         and not re.search(r"[，,]", text[s:e])
+        and not _breaks_a_sentence(text[s:e], text[e + 1 : e + 12])
     ]
     ends = [s for s, _ in heads[1:]] + [len(text)]
     return [(s, e, end) for (s, e), end in zip(heads, ends)]
+
+
+def _breaks_a_sentence(line: str, following: str) -> bool:
+    """`following` (the next line) carries on the sentence of `line`: it opens with a particle or punctuation
+    ("……提升了决策" + "的精准性"), or a word runs across the break ("……是中" + "望软件")."""
+    return following[:1] in "的之了地得和与及或、，。；：" or word_across(line, following)
 
 
 def interviewer(text: str, authors: Sequence[str]) -> str | None:
@@ -285,13 +303,24 @@ def interviewer(text: str, authors: Sequence[str]) -> str | None:
     least half the time (two turns or more); None in an article that is not an interview."""
     asked: dict[str, list[bool]] = {}
     for s, e in _lines(text):
-        line = text[s:e]
-        for name in authors:
-            if name and line.startswith((f"{name}：", f"{name}:")):
-                asked.setdefault(name, []).append(line.rstrip().endswith(("？", "?")))
+        if (name := speaker_of(text[s:e], authors)) is not None:
+            asked.setdefault(name, []).append(is_question(text[s:e]))
     voices = [(sum(turns) / len(turns), name) for name, turns in asked.items() if len(turns) >= 2]
     best = max(voices, default=None)
     return best[1] if best is not None and best[0] >= 0.5 else None
+
+
+def speaker_at(text: str, position: int, authors: Sequence[str]) -> str | None:
+    """Who speaks at `position` of an interview text: the voice whose label (`speaker_of`) opens the last labelled
+    line at or before it; None before any label, or in an article without labels."""
+    start = text.rfind("\n", 0, position) + 1
+    while True:
+        end = text.find("\n", start)
+        if (name := speaker_of(text[start : end if end >= 0 else len(text)], authors)) is not None:
+            return name
+        if start == 0:
+            return None
+        start = text.rfind("\n", 0, start - 1) + 1
 
 
 def document_groups(text: str) -> list[Group]:

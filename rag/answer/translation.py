@@ -8,8 +8,9 @@ answer keeps its choice of sentences and gives English prose; the model adds not
 Each piece of the answer (a quoted sentence or list item with its `[n]`) is numbered `[k]` in the prompt; a
 llama.cpp grammar makes the reply exactly one line per piece, in order, each opening with its own `[k] ` and
 holding Chinese only inside parentheses. The English pieces become the answer's sentences, each followed by the
-passage marker of the piece it translates; the citation check (`check_evidence`) then verifies every one against
-its passage, and a kept citation quotes the very sentence that was translated.
+passage marker of the piece it translates. A piece is shown in English only when its translation keeps the
+piece's figures and months and the citation check finds it backed by the very sentence it translates
+(`translation_check`), else in Chinese; the answer then cites exactly those sentences (`cited_translation`).
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ def translated_pieces(raw: str, pieces: Sequence[Piece] = ()) -> dict[int, str]:
 
 def tidy(english: str, limit: int | None = None) -> str:
     """An English line without the parentheses a small model fills with a Chinese clause rather than a term (more
-    than `MAX_TERM_CJK` Chinese characters) or repeats ("(战场) (战场) (战场)…"), without a sentence it repeats,
+    than `MAX_TERM_CJK` Chinese characters) or repeats ("(战场) (战场) (战场)…"), without a sentence of four words
+    or more it repeats,
     and, when it ran on to its grammar's `limit` of characters, without the last sentence it left unfinished there."""
     seen: set[str] = set()
 
@@ -166,8 +168,9 @@ def tidy(english: str, limit: int | None = None) -> str:
     cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
     sentences: dict[str, str] = {}
     for a, b in zip(cuts, cuts[1:]):
-        if text[a:b].strip():
-            sentences.setdefault(squash(text[a:b]).lower(), text[a:b].strip())
+        sentence = text[a:b].strip()
+        if sentence:  # a sentence of four words or more said again is a loop ("Step 2." may come twice)
+            sentences.setdefault(squash(sentence).lower() if len(sentence.split()) >= 4 else f"{a}", sentence)
     return " ".join(sentences.values())
 
 
@@ -249,16 +252,31 @@ def verified_answer(
 def translation_check(
     text: str, pieces: Sequence[Piece], sources: Sequence[Source], context: AnswerContext | None
 ) -> CitationCheck:
-    """The citation check of a translated answer (sentence markers `[k]`): a line is kept only when the very text
-    it translates (the sentence as shown, without a speaker label) backs it, its marker becomes the passage's
-    `[n]` and its citation quotes that sentence. `verified_answer` runs this check on every piece alone, so a line
-    it shows in English keeps its marker in the answer."""
+    """The citation check of a translated line (sentence marker `[k]`): its marker is kept only when the very text it
+    translates (the sentence as shown, without a speaker label) backs the whole line, then becomes the passage's
+    `[n]`, and its citation quotes that sentence. `verified_answer` runs it on every piece."""
     shown = sentence_sources([replace(p.evidence, text=p.text) for p in pieces], sources)
-    own = check_citations(text, shown, context)
+    own = check_citations(text, shown, context, whole=True)
     by_k = {p.k: p.evidence for p in pieces}
     markers = MarkerMap(by_k.values())
     removed = [(by_k[k].n if k in by_k else k, why) for k, why in own.removed]
     return CitationCheck(markers.feed(own.text) + markers.flush(), sentence_citations(own, by_k), removed)
+
+
+def cited_translation(text: str, pieces: Sequence[Piece], sources: Sequence[Source]) -> CitationCheck:
+    """The answer `verified_answer` laid out (sentence markers `[k]`) with passage markers `[n]` and, as citations,
+    the sentences its pieces quote. Every piece shown was verified there — in English against the very sentence it
+    translates (`translation_check`), else quoted in Chinese — so nothing is checked twice and no marker is lost
+    (a second check of the whole answer had removed markers the first kept, leaving English uncited)."""
+    by_n = {s.n: s for s in sources}
+    citations: list[Citation] = []
+    for p in pieces:
+        e = p.evidence
+        quote = Citation(e.n, by_n[e.n].chunk.id, e.text, (e.start, e.start + len(e.text))) if e.n in by_n else None
+        if quote is not None and quote not in citations:
+            citations.append(quote)
+    markers = MarkerMap(p.evidence for p in pieces)
+    return CitationCheck(markers.feed(text) + markers.flush(), citations, [])
 
 
 def _realigned(k: int, english: Mapping[int, str], taken: Collection[int]) -> Iterator[tuple[tuple[int, ...], str]]:

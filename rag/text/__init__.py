@@ -14,7 +14,9 @@ from .sentences import (
     display_sentence,
     ends_sentence,
     is_byline,
+    is_question,
     passage_sentences,
+    speaker_of,
     split_sentences,
     strip_speaker,
 )
@@ -32,6 +34,7 @@ from .tokens import (
     search_tokens,
     tagged_words,
     tokenize,
+    word_across,
 )
 
 __all__ = [
@@ -61,6 +64,7 @@ __all__ = [
     "has_cjk",
     "is_byline",
     "is_english",
+    "is_question",
     "jieba_module",
     "language_of",
     "measure_counts",
@@ -78,7 +82,9 @@ __all__ = [
     "split_sentences",
     "squash",
     "strip_ornament",
+    "speaker_of",
     "strip_speaker",
     "tokenize",
+    "word_across",
     "written_numbers",
 ]

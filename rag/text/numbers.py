@@ -97,17 +97,30 @@ _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-_MONTH = {name: i for i, full in enumerate(_MONTH_NAMES, 1) for name in (full, full[:3] + ".")} | {"Sept.": 9}
-_ENGLISH_MONTH = re.compile(r"\b(" + "|".join(re.escape(name) for name in _MONTH) + r")(?![A-Za-z])")
-_CHINESE_MONTH = re.compile(r"(?<![\d个])(\d{1,2}|[一二三四五六七八九十]{1,3})月")
+_MONTH = {name: i for i, full in enumerate(_MONTH_NAMES, 1) for name in (full, full[:3] + ".", full[:3])} | {
+    "Sept.": 9,
+    "Sept": 9,
+}
+_ENGLISH_MONTH = re.compile(
+    r"\b(" + "|".join(re.escape(name) for name in sorted(_MONTH, key=len, reverse=True)) + r")(?![A-Za-z])"
+)
+_MONTH_NUMBER = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+#: "3月", "十二月", a range "1—5月" / "1月至5月" (its ends: "1—5月" names January to May) or a list "3、4月".
+_CHINESE_MONTH = re.compile(rf"(?<![\d个])({_MONTH_NUMBER}(?:\s*[—–\-~～至到、和与]\s*{_MONTH_NUMBER})*)月")
+_RANGE = re.compile(r"[—–\-~～至到]")
 
 
 def months_named(text: str) -> set[int]:
-    """The calendar months (1–12) `text` names: "March" or "Sept." in English (capitalised, as in prose), "3月" or
-    "三月" in Chinese (not "3个月", three months)."""
+    """The calendar months (1–12) `text` names: "March", "Sept." or "Jun" in English (capitalised, as in prose);
+    "3月", "三月", every month of a range "1—5月" and each of "3、4月" in Chinese (not "3个月", three months)."""
     months = {_MONTH[m[1]] for m in _ENGLISH_MONTH.finditer(text)}
     for m in _CHINESE_MONTH.finditer(text):
-        n = int(m[1]) if m[1].isdigit() else chinese_numeral(m[1])
-        if n is not None and 1 <= n <= 12:
-            months.add(n)
+        numbers = [_month_number(x) for x in re.split(r"\s*[—–\-~～至到、和与]\s*", m[1])]
+        months.update(numbers)
+        if _RANGE.search(m[1]) and len(numbers) == 2 and numbers[0] < numbers[1]:
+            months.update(range(numbers[0], numbers[1] + 1))
     return months
+
+
+def _month_number(run: str) -> int:
+    return int(run) if run.isdigit() else chinese_numerals(run)[0]

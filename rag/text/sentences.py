@@ -120,10 +120,24 @@ def display_sentence(sentence: str, continued: bool = False) -> str:
     return out
 
 
-def strip_speaker(sentence: str, speakers: Sequence[str]) -> str:
-    """`sentence` without a leading speaker label ("苗圩：……") naming one of `speakers` (an interview's voices)."""
-    text = sentence.lstrip()
+def speaker_of(line: str, speakers: Sequence[str]) -> str | None:
+    """The voice among `speakers` (an interview's) whose label opens `line` ("苗圩：……" → 苗圩); None without one."""
+    text = line.lstrip()
     for name in speakers:
         if name and text.startswith(name) and text[len(name) : len(name) + 1] in (":", "："):
-            return text[len(name) + 1 :].lstrip()
-    return sentence
+            return name
+    return None
+
+
+def strip_speaker(sentence: str, speakers: Sequence[str]) -> str:
+    """`sentence` without a leading speaker label ("苗圩：……") naming one of `speakers` (an interview's voices)."""
+    name = speaker_of(sentence, speakers)
+    return sentence.lstrip()[len(name) + 1 :].lstrip() if name else sentence
+
+
+_QUESTION = re.compile(r"[？?][”’」』\"')）]*\s*$")
+
+
+def is_question(sentence: str) -> bool:
+    """`sentence` asks (ends with a question mark, perhaps inside quotes or brackets)."""
+    return _QUESTION.search(sentence) is not None

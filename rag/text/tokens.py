@@ -154,3 +154,15 @@ def tagged_words(text: str, tags: Collection[str]) -> list[str]:
 def person_names(sentence: str) -> list[str]:
     """Person names (jieba part-of-speech `nr`, two characters or more) in `sentence`."""
     return tagged_words(sentence, ("nr",))
+
+
+def word_across(left: str, right: str) -> bool:
+    """A word runs across the boundary between `left` and `right` (jieba reads "是中" + "望软件" as 是 / 中望 / 软件:
+    a line broken inside a name)."""
+    tail = left[-4:]
+    at = 0
+    for token in jieba_module().cut(tail + right[:8]):
+        if at < len(tail) < at + len(token):
+            return True
+        at += len(token)
+    return False

@@ -8,12 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.answer import ENGLISH_NOTE, Answer, Answerer, Citation, Source
-from rag.answer.evidence import Evidence, MarkerMap, check_evidence
+from rag.answer.evidence import Evidence, MarkerMap
 from rag.answer.translation import (
     MAX_PIECE_CHARS,
     Piece,
     TranslationStream,
     answer_pieces,
+    cited_translation,
     laid_out,
     piece_limit,
     same_numbers,
@@ -241,13 +242,13 @@ def test_a_faithful_english_translation_is_verified_and_a_wrong_one_is_not(real_
     text, quoted = verified_answer(pieces, english, answer.sources, context)
     assert quoted == [3]
     assert text.splitlines()[:2] == [f"{english[1]} [1]", f"{english[2]} [2]"]
-    # the answer's check is the one each piece passed: every English line keeps its passage marker and cites the
-    # very sentence it translates (the passage-level check of composed answers refuses the first line: the
-    # passage holds the interviewer's question too)
-    final = translation_check(text, pieces, answer.sources, context)
+    # the answer is what each piece passed: every English line keeps its passage marker and cites the very sentence
+    # it translates; nothing is checked a second time
+    final = cited_translation(text, pieces, answer.sources)
     assert final.removed == [] and final.text.splitlines()[:2] == [f"{english[1]} [2]", f"{english[2]} [2]"]
     assert [c.quote for c in final.citations] == [p.evidence.text for p in pieces]
-    assert check_evidence(text, [p.evidence for p in pieces], answer.sources, context).removed
+    assert translation_check(f"{english[1]} [1]", pieces[:1], answer.sources, context).citations
+    assert not translation_check(f"{english[3]} [3]", pieces[2:], answer.sources, context).citations
 
 
 @pytest.mark.slow
@@ -273,3 +274,18 @@ def test_a_reply_shifted_by_one_line_is_realigned_but_a_faithful_line_is_never_t
     text, quoted = verified_answer(pieces, shifted, answer.sources, context)
     assert quoted == [2]  # line 1 translates piece 1 faithfully: it is not taken for piece 2
     assert text.splitlines()[2] == f"{shifted[2]} [3]"
+
+
+@pytest.mark.slow
+def test_a_translated_line_is_checked_whole_not_by_its_last_sentence(real_embedder):
+    """A line that adds a sentence of its own before a faithful one: the faithful last sentence alone passed the
+    check and carried the invented one with it."""
+    from rag.answer import AnswerContext
+
+    answer = _answer()
+    pieces = answer_pieces(answer)
+    context = AnswerContext(real_embedder)
+    faithful = "Subsidy fraud can be summed up in four kinds."
+    invented = "The ministry had hidden every case from the public for years! The moon is made of green cheese!"
+    assert translation_check(f"{faithful} [1]", pieces[:1], answer.sources, context).citations
+    assert not translation_check(f"{invented} {faithful} [1]", pieces[:1], answer.sources, context).citations

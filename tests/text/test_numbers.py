@@ -72,7 +72,9 @@ def test_an_english_scale_word_is_read_before_chinese_text_but_not_inside_a_word
     [
         ("In January 2016, and again in Sept. and Dec. 2017", {1, 9, 12}),
         ("2016年9月8日至十二月", {9, 12}),
-        ("2016年初，三个月内，用了3个月", set()),  # early 2016; a count of months is not a month
+        ("2016年初，三个月内，用了3个月，每月，月底", set()),  # early 2016; a count of months is not a month
+        ("2015年1—5月，3、4月", {1, 2, 3, 4, 5}),  # a range names every month in it; a list each
+        ("Sept 2016 and Jun 2017", {9, 6}),
         ("the Mayor may march", set()),  # not capitalised month words
     ],
 )

@@ -47,7 +47,7 @@ SHOW_LABELS = {"bylined": "art.show.bylined", "pieces": "art.show.pieces", "all"
 
 
 def _meta_line(doc: Document, chunks: int) -> str:
-    """One line: authors (affiliations) · section · page · issue · chunks."""
+    """One line: authors (affiliations) · section · page · issue · number of passages."""
     people = " ".join(doc.authors)
     if doc.affiliations:  # an affiliation usually repeats the name ("孙凝晖 中国工程院院士"): then it replaces it
         named = all(any(a in f for f in doc.affiliations) for a in doc.authors)

@@ -95,7 +95,9 @@ def answer(prompt: str) -> ChatTurn:
     note, live = st.empty(), st.empty()
     answered = [done for done in turns if done.answer is not None]
     before = answered[-1] if answered else None
-    previous = before.as_context() if before is not None else None
+    previous = None
+    for done in answered:  # a chain of "what else?" carries what each answer said
+        previous = done.as_context(previous)
     check_query(prompt, opts.k, opts.mode, settings.limits)  # unusable input never starts the local model
     llm, problem = sidebar.question_model(engine, opts, prompt)
     if problem:
