@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from rag.errors import LLMError
@@ -263,7 +263,11 @@ class Answerer:
         sources = (
             extractive.sources if llm.context == "evidence" else [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
         )
-        for piece in self._llm_stream(question, analysis, sources, extractive, llm, attributed):
+        if llm.context == "evidence" and analysis.info.english:  # the quotes decide: an abstention is not translated
+            pieces = self._translated(question, analysis, sources, attributed(extractive), llm)
+        else:
+            pieces = self._llm_stream(question, analysis, sources, extractive, llm)
+        for piece in pieces:
             yield attributed(piece) if isinstance(piece, Answer) else piece
 
     def _attributed(self, answer: Answer) -> Answer:
@@ -287,18 +291,9 @@ class Answerer:
         return bool(names) and not any(name in text for name in names for text in cited)
 
     def _llm_stream(
-        self,
-        question: str,
-        analysis: Analysis,
-        sources: list[Source],
-        fallback: Answer,
-        llm: ChatModel,
-        attributed: Callable[[Answer], Answer],
+        self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
     ) -> Iterator[str | Answer]:
         english = analysis.info.english
-        if llm.context == "evidence" and english:
-            yield from self._translated(question, analysis, sources, fallback, llm, attributed)
-            return
         written: list[str] = []  # what the model wrote (in evidence mode, with its sentence markers [k])
         evidence: list[Evidence] | None = None
         if llm.context == "evidence":
@@ -321,19 +316,12 @@ class Answerer:
         yield self._checked(question, reply, analysis, sources, fallback)
 
     def _translated(
-        self,
-        question: str,
-        analysis: Analysis,
-        sources: list[Source],
-        fallback: Answer,
-        llm: ChatModel,
-        attributed: Callable[[Answer], Answer],
+        self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
     ) -> Iterator[str | Answer]:
         """An English question: the model translates the extractive answer piece by piece (`rag.answer.translation`);
         a piece is shown in English when its translation is backed by the very sentence it translates, else quoted in
         Chinese; the answer cites those sentences (`cited_translation`)."""
-        fallback = attributed(fallback)  # the quotes decide: no point translating an abstention
-        pieces = answer_pieces(fallback)
+        pieces = answer_pieces(fallback)  # (attributed by the caller: no point translating an abstention)
         if fallback.abstained or not pieces:
             yield replace(fallback, answerer=llm.label) if fallback.abstained else fallback
             return

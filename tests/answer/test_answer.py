@@ -1088,7 +1088,9 @@ def test_the_sections_of_an_article_and_the_voice_that_asks_in_an_interview():
     assert heads == ["政策与对策", "“骗补”的真相与追责", "质疑与坚守"]  # not the byline
     assert interviewer(INTERVIEW, ("苗圩", "曾纯")) == "曾纯"
     assert interviewer("苗圩：可以。\n苗圩：好的。\n", ("苗圩",)) is None  # no questions: not an interview's asker
-    broken = "战略收购\n亮相德国汉诺威工业博览会是中\n望软件融入全球化进程的一步。\n大数据分析显著提升了决策\n的精准性。\n"
+    broken = (
+        "战略收购\n亮相德国汉诺威工业博览会是中\n望软件融入全球化进程的一步。\n大数据分析显著提升了决策\n的精准性。\n"
+    )
     assert [broken[s:e] for s, e, _ in sections(broken)] == ["战略收购"]  # lines broken inside a sentence or a name
 
 
