@@ -223,7 +223,11 @@ class Answerer:
         hits = self.retriever.search(query, k=max(k, 1), mode=mode, where=where)
         llm = speaking(llm, cleaned)  # the question as typed says its language, not the titles folded into it
         exclude = where.exclude_chunks if where else ()
-        return cleaned, query, self.stream_hits(query, hits, llm, exclude, said, articles)
+        # a bare "what else?" is answered as asked (the model translating its answer read the folded search text as
+        # a question to answer); when nothing of the article is left to say, it finds nothing rather than the same
+        # topic again
+        asked = cleaned if articles else query
+        return cleaned, query, self.stream_hits(asked, hits, llm, exclude, said, articles)
 
     def _documents_of(self, chunk_ids: Iterable[str]) -> list[str]:
         """The documents (ids) of these passages, in order of first appearance."""

@@ -49,6 +49,7 @@ _SENTENCE_END = re.compile(
     r"(?<!\b[A-Z])(?<!\b(?:Dr|Mr|Ms|St|No|vs|Co))(?<!\b(?:Mrs|Inc|Ltd|etc))(?<!e\.g)(?<!i\.e)(?<!^\d)(?<!^\d\d)"
     r"[.!?][\"'”’)]?(?=\s+[A-Z\"“(])"
 )
+MAX_STUB_WORDS = 3  # an unfinished last sentence this short ("… the subsidy policy. The") is cut from any line
 MAX_TERM_CJK = 8  # Chinese characters in parentheses after an English word: a term (车辆闲置), not a clause
 
 
@@ -150,7 +151,8 @@ def tidy(english: str, limit: int | None = None) -> str:
     """An English line without the parentheses a small model fills with a Chinese clause rather than a term (more
     than `MAX_TERM_CJK` Chinese characters) or repeats ("(战场) (战场) (战场)…"), without a sentence of four words
     or more it repeats,
-    and, when it ran on to its grammar's `limit` of characters, without the last sentence it left unfinished there."""
+    and without the last sentence it left unfinished when the line ran on to its grammar's `limit` of characters or
+    that sentence is a stub of at most `MAX_STUB_WORDS` words."""
     seen: set[str] = set()
 
     def kept(m: re.Match[str]) -> str:
@@ -163,8 +165,9 @@ def tidy(english: str, limit: int | None = None) -> str:
     text = _PARENS.sub(kept, english)
     text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
     ran_on = limit is not None and len(english.strip()) >= limit
-    if ran_on and not _FINISHED.search(text) and (ends := list(_SENTENCE_END.finditer(text))):
-        text = text[: ends[-1].end()]
+    if not _FINISHED.search(text) and (ends := list(_SENTENCE_END.finditer(text))):
+        if ran_on or len(text[ends[-1].end() :].split()) <= MAX_STUB_WORDS:
+            text = text[: ends[-1].end()]
     cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
     sentences: dict[str, str] = {}
     for a, b in zip(cuts, cuts[1:]):

@@ -165,6 +165,8 @@ RAN_ON = "It exported to Singapore. This indicates that the company began export
         (RAN_ON, len(RAN_ON) + 40, RAN_ON),  # stopped by itself: nothing is cut
         ("Dr. Sun Ninghui, academician of the Chinese Academy of Engineering", 60, None),  # one sentence
         ("1. Technological innovation, e.g. CAD and U.S. chips", 50, None),  # abbreviations and list numbers
+        ("Firms were criticised for the subsidy policy. The", 200, "Firms were criticised for the subsidy policy."),
+        ("Firms were criticised. The ministry was under great", 200, None),  # not a stub: kept as written
     ],
 )
 def test_a_line_that_ran_on_to_its_limit_loses_its_unfinished_sentence(line, limit, tidied):
