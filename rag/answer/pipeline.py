@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from rag.errors import LLMError
@@ -173,7 +173,8 @@ class Answerer:
         """
         cleaned = check_query(question, k, mode, self.retriever.limits)
         hits = self.retriever.search(cleaned, k=max(k, 1), mode=mode, where=where, timer=timer)
-        return self.stream_hits(cleaned, hits, speaking(llm, cleaned), where.exclude_chunks if where else ())
+        earlier = Earlier(cited=where.exclude_chunks if where else ())
+        return self.stream_hits(cleaned, hits, speaking(llm, cleaned), earlier)
 
     def answer(
         self,
@@ -222,12 +223,8 @@ class Answerer:
         query = check_query(query, k, mode, self.retriever.limits)
         hits = self.retriever.search(query, k=max(k, 1), mode=mode, where=where)
         llm = speaking(llm, cleaned)  # the question as typed says its language, not the titles folded into it
-        exclude = where.exclude_chunks if where else ()
-        # a bare "what else?" is answered as asked (the model translating its answer read the folded search text as
-        # a question to answer); when nothing of the article is left to say, it finds nothing rather than the same
-        # topic again
-        asked = cleaned if articles else query
-        return cleaned, query, self.stream_hits(asked, hits, llm, exclude, said, articles)
+        earlier = Earlier(where.exclude_chunks if where else (), said, articles)
+        return cleaned, query, self.stream_hits(query, hits, llm, earlier, asked=cleaned)
 
     def _documents_of(self, chunk_ids: Iterable[str]) -> list[str]:
         """The documents (ids) of these passages, in order of first appearance."""
@@ -242,20 +239,19 @@ class Answerer:
         question: str,
         hits: list[Hit],
         llm: ChatModel | None = None,
-        exclude: Collection[str] = (),
-        said: Collection[str] = (),
-        articles: Sequence[str] = (),
+        earlier: Earlier = Earlier(),
+        asked: str | None = None,
     ) -> Iterator[str | Answer]:
-        """The answer to `question` from already-retrieved `hits`, streamed as by `stream` (never citing a passage
-        in `exclude` in a list, never quoting a sentence in `said` again: passages overlap; for a bare "what else?",
-        the other sections of the `articles`). `llm`, when given, answers whatever the language: `stream` and
-        `converse` pass it through `speaking` first."""
+        """The answer to `question` from already-retrieved `hits`, streamed as by `stream`, after what `earlier`
+        answers cited and said (`Earlier`). `asked` is the question as typed when `question` is a follow-up's folded
+        search text: a model translating the answer reads it (given the folded text, it answered that instead).
+        `llm`, when given, answers whatever the language: `stream` and `converse` pass it through `speaking`
+        first."""
         translated = self.retriever.lexical_query(question) if QuestionInfo.parse(question).english else None
         analysis = analyse(question, hits, self.context, self.settings, translated)
-        earlier = Earlier(exclude, said, articles)
         extractive = extractive_answer(question, hits, self.context, self.settings, analysis, earlier)
         # "what else?" asks for whatever the article says: no attribute of the earlier question is asked again
-        attributed = self._attributed if not articles else _as_is
+        attributed = self._attributed if not earlier.articles else _as_is
         if llm is None or extractive.abstained:
             extractive = attributed(extractive)
             if llm is not None:  # weak evidence: the model is not asked, but the answer says who would have answered
@@ -268,7 +264,8 @@ class Answerer:
             extractive.sources if llm.context == "evidence" else [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
         )
         if llm.context == "evidence" and analysis.info.english:  # the quotes decide: an abstention is not translated
-            pieces = self._translated(question, analysis, sources, attributed(extractive), llm)
+            fallback = attributed(extractive)
+            pieces = self._translated(question, asked or question, analysis, sources, fallback, llm)
         else:
             pieces = self._llm_stream(question, analysis, sources, extractive, llm)
         for piece in pieces:
@@ -320,7 +317,7 @@ class Answerer:
         yield self._checked(question, reply, analysis, sources, fallback)
 
     def _translated(
-        self, question: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
+        self, question: str, typed: str, analysis: Analysis, sources: list[Source], fallback: Answer, llm: ChatModel
     ) -> Iterator[str | Answer]:
         """An English question: the model translates the extractive answer piece by piece (`rag.answer.translation`);
         a piece is shown in English when its translation is backed by the very sentence it translates, else quoted in
@@ -332,7 +329,7 @@ class Answerer:
         asked = within(pieces, self.settings.evidence_chars)
         evidence = [p.evidence for p in pieces]
         written: list[str] = []
-        deltas = _recorded(llm.stream(translation_messages(question, asked), translation_grammar(asked)), written)
+        deltas = _recorded(llm.stream(translation_messages(typed, asked), translation_grammar(asked)), written)
         layout = TranslationStream(asked)  # "[k] English" lines become "English [n]" as they stream
         for piece in _guarded(_mapped((layout.feed(d) for d in deltas), MarkerMap(evidence)), fallback):
             yield piece

@@ -291,3 +291,20 @@ def test_a_translated_line_is_checked_whole_not_by_its_last_sentence(real_embedd
     invented = "The ministry had hidden every case from the public for years! The moon is made of green cheese!"
     assert translation_check(f"{faithful} [1]", pieces[:1], answer.sources, context).citations
     assert not translation_check(f"{invented} {faithful} [1]", pieces[:1], answer.sources, context).citations
+
+
+@pytest.mark.slow
+def test_a_follow_ups_translation_reads_the_question_as_typed_not_the_folded_search(real_retriever):
+    """Given the folded search text ("What else did he say? What kinds of … 《title》") the model answered it instead
+    of translating, and every line failed its check."""
+    from rag.answer import Turn
+
+    answerer = Answerer(real_retriever)
+    first = "What kinds of subsidy fraud did Miao Wei describe?"
+    previous = Turn.after(first, first, answerer.answer(first))
+    model = _Translator(["Questioning and persistence: doubts are no surprise.", "Encouraging innovation."])
+    _, query, stream = answerer.converse("What else did he say?", previous, llm=model)
+    *_, answer = list(stream)
+    user = model.sent[0][0][1]["content"]
+    assert query.startswith("What else did he say? What kinds") and "Question: What else did he say?\n" in user
+    assert "What kinds" not in user and answer.answerer == "llm:translator"
