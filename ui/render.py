@@ -124,6 +124,7 @@ CHROME_CSS = """<style>
 .rag-cite {position:relative;display:inline-block}
 .rag-cite > a {text-decoration:none;font-weight:600;color:#1a5fb4;padding:0 1px}
 .rag-cite .rag-card {display:none;position:absolute;z-index:20;left:0;top:1.5em;width:22rem;padding:0.5rem 0.7rem;
+  pointer-events:none;
   background:#fff;color:#222;border:1px solid #c8ccd4;border-radius:6px;box-shadow:0 3px 10px rgba(0,0,0,0.15);
   font-size:0.85rem;font-weight:400;line-height:1.5;white-space:normal}
 .rag-cite:hover .rag-card, .rag-cite:focus-within .rag-card {display:block}
@@ -138,6 +139,8 @@ CHROME_CSS = """<style>
 [class*="st-key-conv-"] button > div, [class*="st-key-conv-"] button > div > span {justify-content:flex-start;
   min-width:0;max-width:100%}
 [class*="st-key-conv-"] button [data-testid="stMarkdownContainer"] {min-width:0;flex:1 1 auto;overflow:hidden}
+[class*="st-key-conv-"] button[data-testid="stBaseButton-tertiary"] {padding-left:calc(0.75rem + 1px);
+  padding-right:calc(0.75rem + 1px)}
 [class*="st-key-conv-"] button p {overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 </style>"""
 

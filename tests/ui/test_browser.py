@@ -380,6 +380,10 @@ def test_saved_conversations_line_up_whatever_the_length_of_their_titles(server,
     assert len({round(box["x"]) for box in icons}) == 1, ("the icons line up", icons)
     assert len({round(box["x"]) for box in words}) == 1, ("the titles start at one place", words)
     assert all(sidebar["x"] <= box["x"] and box["x"] + box["width"] <= sidebar["x"] + sidebar["width"] for box in words)
+    rows[0].locator("button").click()  # the open conversation is highlighted, in line with the others
+    rows[0].locator("button[kind=primary], button[data-testid=stBaseButton-primary]").wait_for(timeout=60_000)
+    opened = [row.get_by_test_id("stIconMaterial").bounding_box() for row in rows]
+    assert len({round(box["x"]) for box in opened}) == 1, ("the open conversation's icon lines up", opened)
     _screenshot(page, _shots(tmp_path) / "zh-conversations.png", 1000)
 
 
