@@ -50,6 +50,10 @@ class Evidence:
     text: str
     start: int = 0
 
+    def quote(self, chunk_id: str) -> Citation:
+        """The citation of passage `n` (chunk `chunk_id`) quoting this sentence whole."""
+        return Citation(self.n, chunk_id, self.text, (self.start, self.start + len(self.text)))
+
 
 def select_evidence(analysis: Analysis, extractive: Answer, budget: int = 900) -> list[Evidence]:
     """The sentences the model reads: the extractive answer's quotes, then the best-scored sentences with the
@@ -111,8 +115,7 @@ def sentence_citations(checked: CitationCheck, evidence: Mapping[int, Evidence])
     quoting its evidence sentence whole, once."""
     quotes: list[Citation] = []
     for c in checked.citations:
-        e = evidence[c.n]
-        quote = Citation(e.n, c.chunk_id, e.text, (e.start, e.start + len(e.text)))
+        quote = evidence[c.n].quote(c.chunk_id)
         if quote not in quotes:
             quotes.append(quote)
     return quotes

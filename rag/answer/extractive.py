@@ -36,7 +36,7 @@ from .lists import ListAnswer, choose_group, list_answer, rest_of_article
 from .masthead import asked_field, field_answer, masthead_fields
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
-from .structure import announces, interviewer, is_heading, speaker_at
+from .structure import announces, interviewer, is_heading, spoken_by
 
 _COUNT_LEAD = re.compile(
     r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
@@ -327,11 +327,7 @@ def _passage_sentences(
             CAPTION.match(sentence.strip())
             or is_byline(sentence, authors)
             or INSTRUCTION.search(sentence)
-            or (
-                asker is not None
-                and is_question(sentence)
-                and speaker_at(doc, hit.chunk.start + start, authors) == asker
-            )
+            or (is_question(sentence) and spoken_by(asker, doc, hit.chunk.start + start, authors))
         )
         if not start_at <= start < end_at or label:
             continue
@@ -346,14 +342,8 @@ def _passage_sentences(
 def _interviewers_question(c: ScoredSentence) -> bool:
     """`c` is a question the interviewer of an interview asks (never an answer's sentence: the answer follows it)."""
     doc = c.hit.document
-    return is_question(c.text) and _asked_by(
-        interviewer(doc.text, doc.authors), doc.text, c.hit.chunk.start + c.start, doc.authors
-    )
-
-
-def _asked_by(asker: str | None, text: str, position: int, authors: Sequence[str]) -> bool:
-    """`asker` (an interview's interviewer) speaks at `position` of the document `text`."""
-    return asker is not None and speaker_at(text, position, authors) == asker
+    asker = interviewer(doc.text, doc.authors)
+    return is_question(c.text) and spoken_by(asker, doc.text, c.hit.chunk.start + c.start, doc.authors)
 
 
 def _turn_span(hit: Hit, spans: Sequence[tuple[int, int]], at: int) -> tuple[int, int]:

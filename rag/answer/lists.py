@@ -41,7 +41,7 @@ from .structure import (
     interviewer,
     ordinal_end,
     sections,
-    speaker_at,
+    spoken_by,
 )
 
 #: What a list can be: the problems of something, or what to do about them (a question asking for one is not
@@ -238,7 +238,7 @@ def _first_statement(
     question or fragment, and not said by `asker` (a turn lasts from a speaker's label to the next)."""
     for s, e in passage_sentences(text[start:end]):
         sentence = text[start + s : start + e].strip()
-        if asker is not None and speaker_at(text, start + s, authors) == asker:
+        if spoken_by(asker, text, start + s, authors):
             continue
         if CAPTION.match(sentence) or is_byline(sentence, authors) or is_question(sentence):
             continue

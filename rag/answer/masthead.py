@@ -11,7 +11,7 @@ names (cover price → 定价, ISSN → 国际标准连续出版物号).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.index import ChunkStore
@@ -74,18 +74,21 @@ class Field:
     end: int
 
 
-def masthead_fields(documents: Iterable[Document]) -> list[Field]:
-    """The "label：value" lines of the masthead documents among `documents`."""
-    return [
+def masthead_fields(documents: Iterable[Document]) -> Iterator[Field]:
+    """The "label：value" lines of the masthead documents among `documents`, read as they are asked for (a question
+    not about the magazine reads none: `asked_field` looks at the question first)."""
+    return (
         Field(doc, m[1], m[2].strip(), m.start(), m.end())
         for doc in documents
         if doc.kind == MASTHEAD
         for m in _FIELD.finditer(doc.text)
-    ]
+    )
 
 
 def asked_field(question: str, fields: Iterable[Field]) -> Field | None:
     """The masthead field `question` asks for, when it asks about the magazine itself (module docstring)."""
+    if not _ABOUT_MAGAZINE.search(question) and not _TITLE.search(question):
+        return None  # the fields are not read at all
     fields = list(fields)
     if not fields or not _ABOUT_MAGAZINE.search(question) and not _names_the_publication(question, fields):
         return None

@@ -310,6 +310,11 @@ def interviewer(text: str, authors: Sequence[str]) -> str | None:
     return best[1] if best is not None and best[0] >= 0.5 else None
 
 
+def spoken_by(voice: str | None, text: str, position: int, authors: Sequence[str]) -> bool:
+    """`voice` (e.g. an interview's `interviewer`; None: nobody) speaks at `position` of the document `text`."""
+    return voice is not None and speaker_at(text, position, authors) == voice
+
+
 def speaker_at(text: str, position: int, authors: Sequence[str]) -> str | None:
     """Who speaks at `position` of an interview text: the voice whose label (`speaker_of`) opens the last labelled
     line at or before it; None before any label, or in an article without labels."""

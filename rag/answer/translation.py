@@ -274,8 +274,7 @@ def cited_translation(text: str, pieces: Sequence[Piece], sources: Sequence[Sour
     by_n = {s.n: s for s in sources}
     citations: list[Citation] = []
     for p in pieces:
-        e = p.evidence
-        quote = Citation(e.n, by_n[e.n].chunk.id, e.text, (e.start, e.start + len(e.text))) if e.n in by_n else None
+        quote = p.evidence.quote(by_n[p.evidence.n].chunk.id) if p.evidence.n in by_n else None
         if quote is not None and quote not in citations:
             citations.append(quote)
     markers = MarkerMap(p.evidence for p in pieces)
