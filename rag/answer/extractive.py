@@ -36,12 +36,13 @@ from .lists import ListAnswer, choose_group, list_answer, rest_of_article
 from .masthead import asked_field, field_answer, masthead_fields
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
-from .structure import announces, interviewer, is_heading, spoken_by
+from .structure import announces, interviewer, is_heading, section_start, spoken_by
 
 _COUNT_LEAD = re.compile(
     r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
 )
 PARAGRAPH_CHARS = 320  # a question asking for several things reads on through the best sentence's paragraph
+SECTION_LEAD_CHARS = 300  # a list this close after its section's heading is what the heading announces
 PARAGRAPH_SENTENCES = 6  # ... adding at most this many sentences (clauses cut at ；count one each)
 
 
@@ -424,7 +425,10 @@ def _as_list(
     doc, group = picked
     best = analysis.ranked[0]
     at = best.hit.chunk.start + best.start  # where the best sentence is in its document
-    inside = best.hit.document.id == doc.id and group.start <= at < group.end
+    # the best sentence may be the heading that the group follows closely ("……亟待解决的突出问题" before 其一/其二)
+    heading = section_start(doc.text, group.start)
+    opens = group.start - heading <= SECTION_LEAD_CHARS
+    inside = best.hit.document.id == doc.id and (heading if opens else group.start) <= at < group.end
     if _introduces(best.text, analysis.info.kinds) and not inside:
         return None  # the best sentence announces a list of its own (its neighbours follow it): not this group
     listed = list_answer(doc, group, hits, context.store)

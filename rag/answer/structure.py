@@ -265,13 +265,26 @@ def counted_sections(text: str) -> list[Group]:
     return groups
 
 
-def heading_before(text: str, position: int) -> str:
-    """The last heading line (short, no closing punctuation) that starts before `position` in `text`, or ""."""
-    found = ""
+def _last_heading(text: str, position: int) -> tuple[int, int] | None:
+    found = None
     for s, e in _lines(text[:position]):
         if is_heading(text[s:e]):
-            found = text[s:e]
+            found = (s, e)
     return found
+
+
+def heading_before(text: str, position: int) -> str:
+    """The last heading line (short, no closing punctuation) that starts before `position` in `text`, or ""."""
+    found = _last_heading(text, position)
+    return text[slice(*found)] if found else ""
+
+
+def section_start(text: str, position: int) -> int:
+    """Where the section holding `position` starts: its heading line (the last one at or before the line of
+    `position`), else `position`."""
+    line_end = text.find("\n", position)
+    found = _last_heading(text, len(text) if line_end < 0 else line_end)
+    return found[0] if found else position
 
 
 def sections(text: str, authors: Sequence[str] = ()) -> list[tuple[int, int, int]]:

@@ -1203,3 +1203,16 @@ def test_a_clause_cut_at_a_semicolon_keeps_it_when_the_answer_quotes_what_follow
         assert first.endswith("；")
     else:
         assert first.endswith("……")
+
+
+def test_a_heading_answers_with_the_list_that_follows_it_closely(bigram_embedder):
+    heading = "正确认识国家创新体系亟待解决的突出问题\n"
+    lead = "国家创新体系仍然存在一些短板弱项，主要表现在以下方面。\n"
+    items = (
+        "其一，以后发追赶为主要特征，难以适应原创创新。\n其二，以部门主导为主要模式，陷入条块分割。\n"
+        "其三，以国家意志为主要关切，不利于发挥地方积极性。\n"
+    )
+    text = "前言部分说背景。\n" + heading + lead + items + "结语\n结语部分说展望。\n"
+    answer = _one_passage_answer("国家创新体系存在哪些亟待解决的突出问题？", "国家创新体系", text, bigram_embedder)
+    assert [line.split("，")[0] for line in answer.text.splitlines()[1:]] == ["其一", "其二", "其三"], answer.text
+    assert_well_cited(answer)

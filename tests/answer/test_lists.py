@@ -226,3 +226,12 @@ def test_an_address_is_an_answer_only_to_a_question_that_asks_for_one():
 )
 def test_where_an_items_ordinal_ends(sentence, rest):
     assert sentence[ordinal_end(sentence) :] == rest
+
+
+def test_a_section_starts_at_its_heading_line():
+    from rag.answer.structure import section_start
+
+    text = "导语说背景。\n存在的问题\n其一，甲。其二，乙。"
+    assert section_start(text, text.index("其二")) == text.index("存在的问题")
+    assert section_start(text, text.index("存在的问题") + 2) == text.index("存在的问题")  # the heading's own line
+    assert section_start(text, 3) == 3  # before any heading
