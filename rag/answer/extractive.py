@@ -419,7 +419,8 @@ def _as_list(
     terms = analysis.info.terms
     if analysis.info.english:  # an English word the dictionary could not turn into Chinese cannot be covered
         terms = tuple(t for t in terms if any(t in x for x in texts))
-    picked = choose_group(question, term_weights(terms, texts), hits, config, context.groups)
+    weights = term_weights(terms, texts)
+    picked = choose_group(question, weights, hits, config, context.groups, analysis.info.alternatives)
     if picked is None:
         return None
     doc, group = picked

@@ -73,10 +73,19 @@ class ListAnswer:
     sources: list[Source]
 
 
-def _coverage(weights: dict[str, float], text: str) -> float:
-    total = sum(weights.values())
+def coverage(weights: dict[str, float], text: str, alternatives: Sequence[Collection[str]] = ()) -> float:
+    """The share of the terms' weight `text` holds. A group of `alternatives` (one English word's translations)
+    weighs as its most common term (the word's ordinary rendering; the rarer ones are glosses of other senses)
+    and counts as held when any of its terms is."""
+    groups = [[t for t in group if t in weights] for group in alternatives]
+    groups = [g for g in groups if g]
+    grouped = {t for g in groups for t in g}
+    groups += [[t] for t in weights if t not in grouped]
     low = squash(text).lower()
-    return sum(w for t, w in weights.items() if t in low) / total if total else 0.0
+    weight = [min(weights[t] for t in g) for g in groups]
+    total = sum(weight)
+    held = sum(w for w, g in zip(weight, groups) if any(t in low for t in g))
+    return held / total if total else 0.0
 
 
 def _candidates(
@@ -106,10 +115,11 @@ def choose_group(
     hits: Sequence[Hit],
     config: AnswerSettings,
     groups: Callable[[Document], list[Group]] = lambda doc: document_groups(doc.text),
+    alternatives: Sequence[Collection[str]] = (),
 ) -> tuple[Document, Group] | None:
     """The enumeration, heading list or counted section a retrieved passage overlaps that best covers the question's
-    topic terms (`weights`: term → IDF weight) in its lead, items and section heading; `groups` gives a document's
-    groups (cached by the caller)."""
+    topic terms (`weights`: term → IDF weight; `alternatives`: terms that stand for one word) in its lead, items
+    and section heading; `groups` gives a document's groups (cached by the caller)."""
     count = named_count(question)
     counts = asked_counts(question)
     best, best_score = None, 0.0
@@ -123,7 +133,7 @@ def choose_group(
         spans = ([group.lead] if group.lead else []) + list(group.items)
         body = "\n".join([section] + [doc.text[s:e] for s, e in spans])
         context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"
-        score = _coverage(weights, body) + 0.3 * _coverage(weights, context) - 0.02 * rank
+        score = coverage(weights, body, alternatives) + 0.3 * coverage(weights, context, alternatives) - 0.02 * rank
         if group.lead and counts & set(measure_counts(doc.text[slice(*group.lead)])):
             score += COUNT_BONUS
         if score > best_score:

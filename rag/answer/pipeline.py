@@ -248,7 +248,8 @@ class Answerer:
         `llm`, when given, answers whatever the language: `stream` and `converse` pass it through `speaking`
         first."""
         translated = self.retriever.lexical_query(question) if QuestionInfo.parse(question).english else None
-        analysis = analyse(question, hits, self.context, self.settings, translated)
+        alternatives = self.retriever.lexical_groups(question) if translated is not None else []
+        analysis = analyse(question, hits, self.context, self.settings, translated, alternatives)
         extractive = extractive_answer(question, hits, self.context, self.settings, analysis, earlier)
         # "what else?" asks for whatever the article says: no attribute of the earlier question is asked again
         attributed = self._attributed if not earlier.articles else _as_is

@@ -137,6 +137,9 @@ class QuestionInfo:
     terms: tuple[str, ...]
     compound: bool
     subject: str = ""  # the term a definition question asks about
+    #: Terms that stand for one word of the question (an English word's Chinese translations): a text holds the
+    #: word when it holds any one of them. A term in no group stands for itself.
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
     @property
     def many(self) -> bool:

@@ -179,7 +179,13 @@ class _Reading:
     asks_contact: bool = False
 
 
-def _read_question(question: str, hits: Sequence[Hit], context: AnswerContext, translated: str | None) -> _Reading:
+def _read_question(
+    question: str,
+    hits: Sequence[Hit],
+    context: AnswerContext,
+    translated: str | None,
+    alternatives: Sequence[Sequence[str]] = (),
+) -> _Reading:
     info = QuestionInfo.parse(question)
     # 《titles》 of retrieved articles select the article; they are not words the answer sentence must contain
     titles = {h.document.id: norm(h.document.title) for h in hits}
@@ -191,7 +197,11 @@ def _read_question(question: str, hits: Sequence[Hit], context: AnswerContext, t
     if named:
         info = replace(info, terms=QuestionInfo.parse(content_question).terms)
     if info.english and translated and translated != question:
-        info = replace(info, terms=tuple(dict.fromkeys(t for t in translated.lower().split() if norm(t))))
+        info = replace(
+            info,
+            terms=tuple(dict.fromkeys(t for t in translated.lower().split() if norm(t))),
+            alternatives=tuple(tuple(t.lower() for t in group) for group in alternatives),
+        )
     store = context.store
     texts = store.df_texts() if store is not None else [squash(h.chunk.indexed_text).lower() for h in hits]
     weights = term_weights(info.terms, texts)
@@ -264,17 +274,19 @@ def analyse(
     context: AnswerContext | None = None,
     config: AnswerSettings = DEFAULT_SETTINGS,
     translated: str | None = None,
+    alternatives: Sequence[Sequence[str]] = (),
 ) -> Analysis:
     """Score the sentences of the top hits for `question`; best first, with the answer confidence.
 
     `translated` is the Chinese term list of an English question (`Retriever.lexical_query`); it gives the
-    sentence ranking a lexical signal (the confidence of English questions stays embedding-only).
+    sentence ranking a lexical signal (the confidence of English questions stays embedding-only); `alternatives`
+    groups its terms by the English word they translate (`Retriever.lexical_groups`).
     """
     context = context or AnswerContext(None)
     cands = _candidates(hits, config.max_hits)
     if not cands:
         return Analysis(QuestionInfo.parse(question), [], 0.0, {})
-    reading = _read_question(question, hits, context, translated)
+    reading = _read_question(question, hits, context, translated, alternatives)
     info = reading.info
     _score_lexically(cands, reading, config)
     cands.sort(key=lambda c: -c.score)

@@ -131,6 +131,22 @@ class QueryTranslator:
         """The Chinese names of the people, companies and places an English question names (`_proper_names`)."""
         return [] if has_cjk(question) else self._proper_names(_EN_WORD.findall(question))[0]
 
+    def _content_words(self, tokens: list[str], covered: set[int]) -> list[str]:
+        return [
+            t
+            for i, t in enumerate(tokens)
+            if i not in covered and t.lower() not in ENGLISH_STOP_WORDS and not t[0].isdigit()
+        ]
+
+    @staticmethod
+    def _kept(tokens: list[str]) -> list[str]:
+        """Numbers and Latin names (AI, ZWSOFT, GPT-4), searched for as they are."""
+        return [
+            t
+            for t in tokens
+            if t[0].isdigit() or (t[0].isupper() and t.lower() not in ENGLISH_STOP_WORDS) or t.isupper()
+        ]
+
     def translate(self, question: str) -> str:
         """Chinese terms for the content words of `question`, plus its numbers and Latin names as they are."""
         if has_cjk(question):
@@ -138,20 +154,23 @@ class QueryTranslator:
         tokens = _EN_WORD.findall(question)
         terms, covered = self._proper_names(tokens)
         scores: dict[str, float] = defaultdict(float)
-        content = [
-            t
-            for i, t in enumerate(tokens)
-            if i not in covered and t.lower() not in ENGLISH_STOP_WORDS and not t[0].isdigit()
-        ]
-        for word in content:
+        for word in self._content_words(tokens, covered):
             for chinese, weight in self._glossed(word):
                 scores[chinese] += weight
                 terms.append(chinese)
         # words that glosses share (e.g. "editor-in-chief") rank their headword first
         ordered = sorted(dict.fromkeys(terms), key=lambda c: -scores.get(c, 2.0))
-        keep = [
-            t
-            for t in tokens
-            if t[0].isdigit() or (t[0].isupper() and t.lower() not in ENGLISH_STOP_WORDS) or t.isupper()
-        ]
-        return " ".join(ordered + keep + chinese_counts(question))
+        return " ".join(ordered + self._kept(tokens) + chinese_counts(question))
+
+    def term_groups(self, question: str) -> list[tuple[str, ...]]:
+        """The terms of `translate` grouped by the English word or name they stand for: a group's terms are
+        alternatives ("directions" → 方向, 指导, 指引), so a text holds the word when it holds any one of them."""
+        if has_cjk(question):
+            return []
+        tokens = _EN_WORD.findall(question)
+        names, covered = self._proper_names(tokens)
+        groups = [(name,) for name in names]
+        for word in self._content_words(tokens, covered):
+            if found := tuple(chinese for chinese, _ in self._glossed(word)):
+                groups.append(found)
+        return groups + [(t,) for t in self._kept(tokens) + chinese_counts(question)]

@@ -52,6 +52,13 @@ class Retriever:
             return question
         return self._translating().translate(question)
 
+    def lexical_groups(self, question: str) -> list[tuple[str, ...]]:
+        """The terms of `lexical_query` for an English question, grouped by the word each stands for
+        (`QueryTranslator.term_groups`); [] for other questions."""
+        if not self.settings.translate or not is_english(question):
+            return []
+        return self._translating().term_groups(question)
+
     def question_names(self, question: str) -> list[str]:
         """The Chinese names an English question names (Anta → 安踏, Miao Wei → 苗圩); [] for other questions."""
         if not self.settings.translate or not is_english(question):

@@ -235,3 +235,14 @@ def test_a_section_starts_at_its_heading_line():
     assert section_start(text, text.index("其二")) == text.index("存在的问题")
     assert section_start(text, text.index("存在的问题") + 2) == text.index("存在的问题")  # the heading's own line
     assert section_start(text, 3) == 3  # before any heading
+
+
+def test_an_english_words_translations_count_once_and_as_its_ordinary_rendering():
+    from rag.answer.lists import coverage
+
+    weights = {"发展": 0.3, "演变": 5.0, "前沿": 2.7, "方向": 2.0}
+    alternatives = [("发展", "演变"), ("前沿",), ("方向",)]
+    text = "人工智能技术前沿四个发展方向"
+    assert coverage(weights, text, alternatives) == 1.0  # 发展 holds "development"; 演变 is another sense
+    assert coverage(weights, text) == pytest.approx(5.0 / 10.0)  # counted as words of their own, 演变 is missing
+    assert coverage(weights, "发展前沿", alternatives) == pytest.approx(3.0 / 5.0)

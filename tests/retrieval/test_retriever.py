@@ -122,6 +122,15 @@ def test_english_question_is_translated_for_bm25(real_retriever):
 
 
 @pytest.mark.slow
+def test_an_english_questions_terms_are_grouped_by_the_word_they_translate(real_retriever):
+    question = "Which company did ZWSOFT acquire in 2023?"
+    groups = real_retriever.lexical_groups(question)
+    assert any("收购" in g for g in groups) and ("2023",) in groups and ("ZWSOFT",) in groups
+    assert {t for g in groups for t in g} == set(real_retriever.lexical_query(question).split())
+    assert real_retriever.lexical_groups("中望软件收购了哪家公司？") == []
+
+
+@pytest.mark.slow
 def test_names_are_read_in_pinyin_and_not_translated_word_by_word(real_retriever):
     # a company or person the dictionary does not know, spelled in pinyin as one indexed word
     assert "昆仑" in real_retriever.lexical_query("Why does Kunlun Tech build its own foundation model?")
