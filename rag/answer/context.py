@@ -29,7 +29,7 @@ class AnswerContext:
         """The enumerations, heading lists and counted sections of `doc` (found once per document)."""
         with self._lock:
             if doc.id not in self._groups:
-                self._groups[doc.id] = document_groups(doc.text)
+                self._groups[doc.id] = document_groups(doc.text, doc.authors)
             return self._groups[doc.id]
 
     def __post_init__(self) -> None:

@@ -35,6 +35,7 @@ from .structure import (
     COUNTED,
     ENUMERATION,
     HEADINGS,
+    TITLES,
     Group,
     document_groups,
     heading_before,
@@ -58,6 +59,7 @@ _REMEDIES = re.compile(
 )
 LEAD_DISTANCE = 200  # a sentence this close before the first item leads into the list and is quoted with it
 MIN_COVERAGE = 0.5  # share of the question's topic-term weight the group's text must hold
+ONE_ITEM_MARGIN = 0.1  # a title this close to the whole section's coverage of the question is its topic
 COUNT_BONUS = 0.25  # the question asks how many (几类) and the group's lead says how many of the same (4类)
 SHORT_ITEM = 40  # an item longer than this is shown up to its first comma or colon
 MAX_SECTIONS = 6  # sections listed when the reader asks what else an article says
@@ -114,7 +116,7 @@ def choose_group(
     weights: dict[str, float],
     hits: Sequence[Hit],
     config: AnswerSettings,
-    groups: Callable[[Document], list[Group]] = lambda doc: document_groups(doc.text),
+    groups: Callable[[Document], list[Group]] = lambda doc: document_groups(doc.text, doc.authors),
     alternatives: Sequence[Collection[str]] = (),
 ) -> tuple[Document, Group] | None:
     """The enumeration, heading list or counted section a retrieved passage overlaps that best covers the question's
@@ -133,7 +135,12 @@ def choose_group(
         spans = ([group.lead] if group.lead else []) + list(group.items)
         body = "\n".join([section] + [doc.text[s:e] for s, e in spans])
         context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"
-        score = coverage(weights, body, alternatives) + 0.3 * coverage(weights, context, alternatives) - 0.02 * rank
+        covered = coverage(weights, body, alternatives)
+        if group.kind == TITLES and any(
+            coverage(weights, doc.text[s:e], alternatives) >= covered - ONE_ITEM_MARGIN for s, e in group.items
+        ):
+            continue  # one paragraph's title holds what the question asks about: it asks about that paragraph
+        score = covered + 0.3 * coverage(weights, context, alternatives) - 0.02 * rank
         if group.lead and counts & set(measure_counts(doc.text[slice(*group.lead)])):
             score += COUNT_BONUS
         if score > best_score:
@@ -209,7 +216,7 @@ def list_answer(doc: Document, group: Group, hits: Sequence[Hit], store: ChunkSt
         if position == 0:  # the lead: quoted whole, it says what the list is
             lines.append(f"{' '.join(strip_speaker(citation.quote, doc.authors).split())}[{citation.n}]")
             continue
-        label = f"{position}. " if group.kind in (HEADINGS, COUNTED) else ""
+        label = f"{position}. " if group.kind in (HEADINGS, COUNTED, TITLES) else ""
         lines.append(f"{label}{_short(strip_speaker(citation.quote, doc.authors))}[{citation.n}]")
     return ListAnswer(lines, citations, citing.added)
 

@@ -1,5 +1,5 @@
-"""The structure of an article that answers "which/how/why" questions: enumerations, lists of headings and counted
-sections.
+"""The structure of an article that answers "which/how/why" questions: enumerations, lists of headings, counted
+sections and sections of titled paragraphs.
 
 An enumeration is a run of sentences that open with consecutive ordinals of one family — 一是/二是, 其一/其二,
 第一类/第二类, 首先/其次/最后, （一）/（二）, 一、/二、, ①/②, 1./2. — or with parallel viewpoints (从政策维度来看，/
@@ -9,6 +9,8 @@ two-character ending or opening, such as "……，筑牢技术创新之梁" / "
 A counted section is a heading or a sentence announcing a number of things ("大模型带来三个变革", "……包括如下五个
 方面。") followed by that many headings, each with its text, or by that many paragraphs and then a heading (or the
 end): the headings, or the paragraphs' first sentences, are its items.
+A section of titled paragraphs is one whose paragraphs mostly open with a short title sentence
+("无处不在的连接设备。随着……"): the titles are its items.
 Each group keeps the sentence or heading that leads into it.
 """
 
@@ -53,7 +55,7 @@ _NOT_HEADING_END = SENTENCE_PUNCT + CLOSERS + "，,、：:"
 MAX_SIBLINGS = 6
 
 
-ENUMERATION, HEADINGS, COUNTED = "enumeration", "headings", "counted"  # the kinds of `Group`
+ENUMERATION, HEADINGS, COUNTED, TITLES = "enumeration", "headings", "counted", "titles"  # the kinds of `Group`
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Group:
 
     items: tuple[tuple[int, int], ...]
     lead: tuple[int, int] | None
-    kind: str  # ENUMERATION | HEADINGS | COUNTED
+    kind: str  # ENUMERATION | HEADINGS | COUNTED | TITLES
 
     @property
     def start(self) -> int:
@@ -341,6 +343,47 @@ def speaker_at(text: str, position: int, authors: Sequence[str]) -> str | None:
         start = text.rfind("\n", 0, start - 1) + 1
 
 
-def document_groups(text: str) -> list[Group]:
-    """Every enumeration, heading list and counted section of a document text, in document order."""
-    return sorted(enumerations(text) + heading_lists(text) + counted_sections(text), key=lambda g: g.items[0][0])
+TITLE_CHARS = 46  # a paragraph's title: its first sentence, at most this long ...
+TITLED_SHARE = 0.6  # ... and a section is a list of titled paragraphs when this share of its paragraphs have one
+MIN_TITLED = 3
+
+
+def _title(paragraph: str, authors: Sequence[str]) -> tuple[int, int] | None:
+    """The span of `paragraph`'s title: a short first sentence that more sentences follow, not opened by an
+    ordinal (an enumeration), not a question and not a speaker's turn."""
+    spans = split_sentences(paragraph)
+    if len(spans) < 2 or speaker_of(paragraph, authors) is not None:
+        return None
+    first = paragraph[slice(*spans[0])].strip()
+    if len(first) > TITLE_CHARS or not first.endswith("。") or _opening(first) or is_question(first):
+        return None
+    return spans[0]
+
+
+def titled_paragraphs(text: str, authors: Sequence[str] = ()) -> list[Group]:
+    """Sections whose paragraphs mostly open with a title sentence ("无处不在的连接设备。随着……"; "促进地区间平衡
+    发展，更好地发挥……优势。近年来，……"): the titles are the items, the section's heading the lead. A line that
+    carries on the line before (a page break inside a paragraph), a byline or a caption is no paragraph."""
+    groups = []
+    for head_start, head_end, end in sections(text, authors):
+        paragraphs, titles, previous = 0, [], "。"
+        for s, e in _lines(text[head_end:end]):
+            line = text[head_end + s : head_end + e]
+            if is_byline(line, authors) or CAPTION.match(line):
+                continue
+            carries_on, previous = previous[-1] not in SENTENCE_PUNCT + CLOSERS, line
+            if carries_on:
+                continue
+            paragraphs += 1
+            if title := _title(line, authors):
+                titles.append((head_end + s + title[0], head_end + s + title[1]))
+        if len(titles) >= MIN_TITLED and len(titles) >= TITLED_SHARE * paragraphs:
+            groups.append(Group(tuple(titles), (head_start, head_end), TITLES))
+    return groups
+
+
+def document_groups(text: str, authors: Sequence[str] = ()) -> list[Group]:
+    """Every enumeration, heading list, counted section and list of titled paragraphs of a document text (by
+    `authors`), in document order."""
+    found = enumerations(text) + heading_lists(text) + counted_sections(text) + titled_paragraphs(text, authors)
+    return sorted(found, key=lambda g: g.items[0][0])

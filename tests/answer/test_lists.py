@@ -246,3 +246,54 @@ def test_an_english_words_translations_count_once_and_as_its_ordinary_rendering(
     assert coverage(weights, text, alternatives) == 1.0  # 发展 holds "development"; 演变 is another sense
     assert coverage(weights, text) == pytest.approx(5.0 / 10.0)  # counted as words of their own, 演变 is missing
     assert coverage(weights, "发展前沿", alternatives) == pytest.approx(3.0 / 5.0)
+
+
+TITLED = (
+    "导语\n导语说背景。\n"
+    "个人信息安全面临的挑战\n"
+    "无处不在的连接设备。各种设备都能联网，扩大了风险。\n"
+    "新的攻击面层出不穷。技术的更新带来了新的漏洞。\n"
+    "赵俊渥 中国通信企业协会副秘书长\n"  # a byline the layout dropped between two paragraphs
+    "设备多样性和更新问题。设备种类繁多，更新不及\n"
+    "时。\n"  # a page break inside a paragraph: no paragraph of its own
+    "结语\n总之，要加强保护。"
+)
+
+
+def test_paragraphs_that_open_with_a_title_are_a_list():
+    from rag.answer.structure import TITLES, titled_paragraphs
+
+    (group,) = titled_paragraphs(TITLED, ("赵俊渥",))
+    assert group.kind == TITLES
+    assert [TITLED[s:e] for s, e in group.items] == [
+        "无处不在的连接设备。",
+        "新的攻击面层出不穷。",
+        "设备多样性和更新问题。",
+    ]
+    assert TITLED[slice(*group.lead)] == "个人信息安全面临的挑战"
+
+
+def test_paragraphs_without_titles_are_no_list():
+    from rag.answer.structure import titled_paragraphs
+
+    # a first sentence longer than a title
+    opening = "这一段先用一句很长的话交代了背景，说明了事情的来龙去脉，又补充了好几个相关的细节，然后才慢慢说到正题"
+    prose = "背景\n" + "".join(f"{opening}{n}。后面还有话。\n" for n in range(4))
+    assert titled_paragraphs(prose) == []
+    ordinals = "做法\n一是加强保护。说明一。\n二是完善标准。说明二。\n三是强化监管。说明三。\n"
+    assert titled_paragraphs(ordinals) == []  # an enumeration, found as one
+
+
+@pytest.mark.parametrize(
+    "question, listed",
+    [
+        ("个人信息安全面临哪些挑战？", True),
+        ("无处不在的连接设备带来了哪些风险？", False),
+    ],  # the second asks about one title
+)
+def test_titled_paragraphs_answer_a_question_about_the_section_not_one_about_a_paragraph(question, listed):
+    doc = Document("物联网", TITLED, kind="article", authors=("赵俊渥",))
+    hits = [Hit(1, 1.0, Chunk(doc.id, TITLED, 0, len(TITLED)), doc)]
+    weights = {t: 1.0 for t in ("个人信息", "安全", "挑战", "无处不在", "连接", "设备", "风险") if t in question}
+    picked = choose_group(question, weights, hits, AnswerSettings())
+    assert (picked is not None) is listed
