@@ -161,7 +161,7 @@ ATTRIBUTES: tuple[AttributeKind, ...] = (
             r"\bpopulation\b"
         ),
         _rx(_COUNT),
-        _rx(r"员工|职工|雇员|人|名|employ|staff|worker|population"),
+        _rx(r"员工|职工|雇员|人员|员|从业|就业|人口|劳动力|employ|staff|worker|population"),
     ),
     AttributeKind(
         "users",
@@ -323,6 +323,8 @@ _ASKED_UNIT = re.compile(
     r"(?:多少|几)\s*[万亿千百]*\s*(美元|欧元|日元|英镑|港元|元|台|辆|家|位|名|人|件|部|款|架|颗|座|所|吨|公里|千米|"
     r"平方米|亩|千瓦时|千瓦|兆瓦|吉瓦|瓦|公斤|千克|[GMkKT]Wh|GW|MW|kW|TB|GB|km)"
 )
+#: An English question that asks for an amount in a currency ("in yuan", "in US dollars").
+_IN_CURRENCY = _rx(r"\bin (?:(?:US|U\.S\.|American) )?(?:yuan|renminbi|RMB|dollars|euros|yen)\b")
 _MODEL = re.compile(
     r"(?<![A-Za-z0-9.])(?:[A-Za-z]+[-.]?\d[A-Za-z0-9.\-]*|\d+[A-Za-z][A-Za-z0-9.\-]*|0\d+)(?![A-Za-z0-9])"
 )
@@ -363,6 +365,8 @@ def _pins(question: str) -> list[re.Pattern[str]]:
     pins += [_period(m.group(0)) for m in _PINNED_PERIOD.finditer(plain)]
     if unit := _ASKED_UNIT.search(plain):
         pins.append(re.compile(rf"(?:\d|[零〇一二两三四五六七八九十百千几数]){_SCALE}{re.escape(unit.group(1))}", re.I))
+    elif _IN_CURRENCY.search(plain):  # "… revenue in 2019, in yuan?": an amount of money, not a growth rate
+        pins.append(_rx(_MONEY))
     return pins
 
 

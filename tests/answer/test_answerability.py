@@ -71,6 +71,16 @@ from rag.types import Document
             "中国巨石是世界玻璃纤维领域领军企业，占全球玻纤产能的25%。",
             "2023年，中国巨石营业收入为148亿元，净利润为30亿元。",
         ),
+        (  # an amount asked in a currency is not answered by a growth rate
+            "What was Anta Group's total revenue in 2019, in yuan?",
+            "2019年，安踏集团的年收入同比增长40%。",
+            "2019年，安踏集团的年收入为339.3亿元。",
+        ),
+        (  # a count of people is a count of employees only beside the word
+            "How many employees does ZWSOFT have worldwide?",
+            "全世界愿意花钱订阅的用户可能只有1亿人左右。",
+            "中望软件在全球拥有员工1500余人。",
+        ),
         (
             "Where did Yan Shuicheng work before he joined Kunlun Tech?",
             "2023年9月，AI界专家颜水成加入昆仑万维。",
