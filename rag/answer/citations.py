@@ -8,14 +8,14 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from rag.text import bigrams, is_english, norm, overlap, passage_sentences, split_sentences
 
 from .context import AnswerContext
-from .records import Citation, Source
+from .records import Answer, Citation, Source
 
 log = logging.getLogger(__name__)
 
@@ -207,3 +207,19 @@ def marker_citations(text: str, citations: Sequence[Citation]) -> list[Citation 
             best = max(quotes, key=lambda c: overlap(words, bigrams(c.quote)))
             out.append(best if overlap(words, bigrams(best.quote)) > 0 else quotes[min(k, len(quotes) - 1)])
     return out
+
+
+def in_citing_order(answer: Answer) -> Answer:
+    """`answer` with its sources numbered in the order its text first cites them, the uncited ones after them in
+    rank order, so the reader meets [1] first (a list answer may cite passages it added after the hits); the
+    markers, citations and sources are renumbered alike."""
+    known = {s.n for s in answer.sources}
+    first = [int(m.group(1)) for m in SHOWN_MARKER.finditer(answer.text) if int(m.group(1)) in known]
+    order = dict.fromkeys([*first, *(c.n for c in answer.citations if c.n in known), *sorted(known)])
+    new = {old: n for n, old in enumerate(order, 1)}
+    if all(old == n for old, n in new.items()):
+        return answer
+    text = SHOWN_MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), int(m.group(1)))}]", answer.text)
+    citations = [replace(c, n=new[c.n]) if c.n in new else c for c in answer.citations]
+    sources = sorted((replace(s, n=new[s.n]) for s in answer.sources), key=lambda s: s.n)
+    return replace(answer, text=text, citations=citations, sources=sources)

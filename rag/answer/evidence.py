@@ -77,14 +77,18 @@ def select_evidence(analysis: Analysis, extractive: Answer, budget: int = 900) -
     for citation in extractive.citations:
         if citation.n in passages:
             add(citation.n, passages[citation.n], *citation.span)
+    numbered = {s.chunk.id: s.n for s in extractive.sources}  # the answer's numbers (`in_citing_order`), not ranks
     for s in sorted(analysis.ranked, key=lambda s: -s.score):
         if used >= budget - 20:
             break
+        n = numbered.get(s.hit.chunk.id)
+        if n is None:
+            continue
         passage = s.hit.chunk.text
         spans = passage_sentences(passage)
         i = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
         for a, b in spans[max(0, i - 1) : i + 2] if i is not None else [(s.start, s.end)]:
-            add(s.n, passage, a, b)
+            add(n, passage, a, b)
     ordered = sorted(chosen, key=lambda key: key[0])  # by passage; within one, in the order chosen
     return [Evidence(k, n, text, chosen[(n, text)]) for k, (n, text) in enumerate(ordered, 1)]
 

@@ -31,6 +31,7 @@ from rag.text import (
 )
 from rag.types import Hit
 
+from .citations import in_citing_order
 from .context import AnswerContext
 from .lists import ListAnswer, choose_group, list_answer, rest_of_article
 from .masthead import asked_field, field_answer, masthead_fields
@@ -470,9 +471,21 @@ def extractive_answer(
     analysis: Analysis | None = None,
     earlier: Earlier = Earlier(),
 ) -> Answer:
-    """The extractive answer for already-retrieved `hits` (sources are all hits, numbered in rank order);
-    it abstains below `config.threshold`. A list answer never cites a passage in `earlier.cited`; no sentence in
-    `earlier.said` is ranked or quoted again (`Earlier`)."""
+    """The extractive answer for already-retrieved `hits` (sources are all hits and the passages a list answer
+    added, numbered in the order the answer cites them, then in rank order: `in_citing_order`); it abstains below
+    `config.threshold`. A list answer never cites a passage in `earlier.cited`; no sentence in `earlier.said` is
+    ranked or quoted again (`Earlier`)."""
+    return in_citing_order(_quoted(question, hits, context, config, analysis, earlier))
+
+
+def _quoted(
+    question: str,
+    hits: Sequence[Hit],
+    context: AnswerContext | None,
+    config: AnswerSettings,
+    analysis: Analysis | None,
+    earlier: Earlier,
+) -> Answer:
     context = context or AnswerContext(None)
     threshold = config.threshold
     sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]

@@ -18,7 +18,8 @@ EXTRACTIVE = "extractive"
 
 @dataclass(frozen=True)
 class Source:
-    """Retrieved passage `n` (1-based, in rank order) with its document; `[n]` markers refer to it."""
+    """Passage `n` (1-based) with its document; `[n]` markers refer to it. Retrieved passages are numbered in rank
+    order; an extractive answer numbers them in the order it cites them (`in_citing_order`)."""
 
     n: int
     chunk: Chunk

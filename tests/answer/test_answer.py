@@ -1216,3 +1216,18 @@ def test_a_heading_answers_with_the_list_that_follows_it_closely(bigram_embedder
     answer = _one_passage_answer("国家创新体系存在哪些亟待解决的突出问题？", "国家创新体系", text, bigram_embedder)
     assert [line.split("，")[0] for line in answer.text.splitlines()[1:]] == ["其一", "其二", "其三"], answer.text
     assert_well_cited(answer)
+
+
+def test_sources_are_numbered_in_the_order_the_answer_cites_them():
+    from rag.answer.citations import in_citing_order
+    from rag.answer.records import Source
+    from rag.types import Chunk
+
+    doc = Document(title="甲", text="一。二。三。", kind="article")
+    sources = [Source(n, Chunk(doc.id, f"第{n}段。", n, n + 1), doc, 1.0 / n) for n in (1, 2, 3)]
+    cites = [Citation(3, sources[2].chunk.id, "第3段。", (0, 4)), Citation(1, sources[0].chunk.id, "第1段。", (0, 4))]
+    answer = in_citing_order(Answer("问", "1. 第3段[3]\n2. 第1段[1]", False, cites, sources))
+    assert answer.text == "1. 第3段[1]\n2. 第1段[2]"
+    assert [(c.n, c.quote) for c in answer.citations] == [(1, "第3段。"), (2, "第1段。")]
+    assert [(s.n, s.passage) for s in answer.sources] == [(1, "第3段。"), (2, "第1段。"), (3, "第2段。")]
+    assert_well_cited(answer)
