@@ -120,8 +120,9 @@ def choose_group(
     alternatives: Sequence[Collection[str]] = (),
 ) -> tuple[Document, Group] | None:
     """The enumeration, heading list or counted section a retrieved passage overlaps that best covers the question's
-    topic terms (`weights`: term → IDF weight; `alternatives`: terms that stand for one word) in its lead, items
-    and section heading; `groups` gives a document's groups (cached by the caller)."""
+    topic terms (`weights`: term → IDF weight; `alternatives`: terms that stand for one word) in its lead, items,
+    section heading and article title (its authors weigh less); `groups` gives a document's groups (cached by the
+    caller)."""
     count = named_count(question)
     counts = asked_counts(question)
     best, best_score = None, 0.0
@@ -140,7 +141,9 @@ def choose_group(
             coverage(weights, doc.text[s:e], alternatives) >= covered - ONE_ITEM_MARGIN for s, e in group.items
         ):
             continue  # one paragraph's title holds what the question asks about: it asks about that paragraph
-        score = covered + 0.3 * coverage(weights, context, alternatives) - 0.02 * rank
+        # the article's title and section speak for its lists too ("四梁八柱" titles the list of 之梁 headings)
+        titled = coverage(weights, f"{body}\n{doc.title}\n{doc.section or ''}", alternatives)
+        score = titled + 0.3 * coverage(weights, context, alternatives) - 0.02 * rank
         if group.lead and counts & set(measure_counts(doc.text[slice(*group.lead)])):
             score += COUNT_BONUS
         if score > best_score:

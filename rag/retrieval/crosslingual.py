@@ -139,12 +139,13 @@ class QueryTranslator:
         ]
 
     @staticmethod
-    def _kept(tokens: list[str]) -> list[str]:
-        """Numbers and Latin names (AI, ZWSOFT, GPT-4), searched for as they are."""
+    def _kept(tokens: list[str], covered: Collection[int] = ()) -> list[str]:
+        """Numbers and Latin names (AI, ZWSOFT, GPT-4), searched for as they are (but those at `covered`)."""
         return [
             t
-            for t in tokens
-            if t[0].isdigit() or (t[0].isupper() and t.lower() not in ENGLISH_STOP_WORDS) or t.isupper()
+            for i, t in enumerate(tokens)
+            if i not in covered
+            and (t[0].isdigit() or (t[0].isupper() and t.lower() not in ENGLISH_STOP_WORDS) or t.isupper())
         ]
 
     def translate(self, question: str) -> str:
@@ -173,4 +174,5 @@ class QueryTranslator:
         for word in self._content_words(tokens, covered):
             if found := tuple(chinese for chinese, _ in self._glossed(word)):
                 groups.append(found)
-        return groups + [(t,) for t in self._kept(tokens) + chinese_counts(question)]
+        # a name read in pinyin is its Chinese name only ("Zhao Junwo" → 赵俊渥, not also "zhao" and "junwo")
+        return groups + [(t,) for t in self._kept(tokens, covered) + chinese_counts(question)]

@@ -297,3 +297,18 @@ def test_titled_paragraphs_answer_a_question_about_the_section_not_one_about_a_p
     weights = {t: 1.0 for t in ("个人信息", "安全", "挑战", "无处不在", "连接", "设备", "风险") if t in question}
     picked = choose_group(question, weights, hits, AnswerSettings())
     assert (picked is not None) is listed
+
+
+def test_the_articles_title_speaks_for_its_lists():
+    text = (
+        "应对策略\n靶向解决研发难题，筑牢技术创新之梁\n正文一。\n统筹规划方案，筑牢产业协同之梁\n正文二。\n"
+        "建立健全体系，筑牢支撑保障之梁\n正文三。"
+    )
+    weights = {"战略性": 1.0, "新兴产业": 1.0, "四梁": 1.0, "八柱": 1.0, "梁": 1.0}
+    picked = {}
+    for title in ("发展新质生产力亟须筑牢战略性新兴产业“四梁八柱”", "产业发展"):
+        doc = Document(title, text, kind="article")
+        hits = [Hit(1, 1.0, Chunk(doc.id, text, 0, len(text)), doc)]
+        picked[title] = choose_group("战略性新兴产业的“四梁八柱”指什么？", weights, hits, AnswerSettings())
+    assert picked["发展新质生产力亟须筑牢战略性新兴产业“四梁八柱”"] is not None
+    assert picked["产业发展"] is None  # the list alone names only 梁

@@ -128,6 +128,8 @@ def test_an_english_questions_terms_are_grouped_by_the_word_they_translate(real_
     assert any("收购" in g for g in groups) and ("2023",) in groups and ("ZWSOFT",) in groups
     assert {t for g in groups for t in g} == set(real_retriever.lexical_query(question).split())
     assert real_retriever.lexical_groups("中望软件收购了哪家公司？") == []
+    named = real_retriever.lexical_groups("What challenges does Zhao Junwo see?")
+    assert ("赵俊渥",) in named and not any("Zhao" in g or "Junwo" in g for g in named)
 
 
 @pytest.mark.slow
