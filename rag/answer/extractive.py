@@ -34,7 +34,7 @@ from rag.types import Hit
 from .citations import in_citing_order
 from .context import AnswerContext
 from .lists import ListAnswer, choose_group, list_answer, rest_of_article
-from .masthead import asked_field, field_answer, masthead_fields
+from .masthead import asked_field, field_answer, masthead_fields, other_fields
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
 from .structure import announces, interviewer, is_heading, section_start, spoken_by
@@ -499,7 +499,10 @@ def _quoted(
     if masthead is not None:
         return _listed(question, masthead, sources, english, analysis.confidence)
     for doc_id in earlier.articles if context.store is not None else ():
-        rest = rest_of_article(context.store.documents[doc_id], earlier.said, hits, context.store)
+        doc = context.store.documents[doc_id]
+        rest = other_fields(doc, earlier.said, hits, context.store) or rest_of_article(
+            doc, earlier.said, hits, context.store
+        )
         if rest is not None:
             return _listed(question, rest, sources, english, analysis.confidence)
     if not analysis.ranked or analysis.confidence < threshold:

@@ -11,7 +11,7 @@ names (cover price → 定价, ISSN → 国际标准连续出版物号).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.index import ChunkStore
@@ -121,3 +121,28 @@ def field_answer(field: Field, hits: Sequence[Hit], store: ChunkStore | None) ->
     if citation is None:
         return None
     return ListAnswer([f"{field.label}：{field.value}[{citation.n}]"], [citation], citing.added)
+
+
+MAX_FIELDS = 8  # fields listed when the reader asks what else the masthead says
+
+
+def other_fields(
+    doc: Document, said: Collection[str], hits: Sequence[Hit], store: ChunkStore | None, most: int = MAX_FIELDS
+) -> ListAnswer | None:
+    """What else the masthead `doc` says (the answer to "还有呢？" after a field's answer): its fields no earlier
+    answer said (`said`), in order, at most `most`; None when none is left or `doc` is no masthead."""
+    if doc.kind != MASTHEAD:
+        return None
+    citing = SpanCiting(doc, hits, store)
+    lines, citations = [], []
+    for field in masthead_fields([doc]):
+        if len(lines) == most:
+            break
+        line = f"{field.label}：{field.value}"
+        if any(field.value in x or line in x for x in said):
+            continue
+        citation = citing.cite(field.start, field.end)
+        if citation is not None:
+            lines.append(f"{line}[{citation.n}]")
+            citations.append(citation)
+    return ListAnswer(lines, citations, citing.added) if lines else None

@@ -57,3 +57,21 @@ def test_the_field_is_cited_to_the_passage_that_holds_its_line():
     (citation,) = listed.citations
     assert citation.quote == "定价：60.00元" and citation.chunk_id == chunks[1].id
     assert listed.sources[0].chunk is chunks[1]  # not retrieved: added as a source
+
+
+def test_what_else_after_a_field_is_the_other_fields():
+    from rag.answer.masthead import other_fields
+
+    text = MASTHEAD.text
+    chunks = [Chunk(MASTHEAD.id, text, 0, len(text))]
+
+    class _Store:
+        def chunks_of(self, doc_id):
+            return chunks
+
+    listed = other_fields(MASTHEAD, ["定价：60.00元"], [], _Store(), most=3)
+    assert listed.lines == ["主办单位：中国电子信息产业发展研究院[1]", "社长：宋波[1]", "总编辑：曾纯[1]"]
+    assert all(text[c.span[0] : c.span[1]] == c.quote for c in listed.citations)
+    everything = [f"{f.label}：{f.value}" for f in masthead_fields([MASTHEAD])]
+    assert other_fields(MASTHEAD, everything, [], _Store()) is None  # nothing left
+    assert other_fields(ARTICLE, [], [], _Store()) is None  # an article's rest is its sections
