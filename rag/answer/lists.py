@@ -127,7 +127,9 @@ def choose_group(
     counts = asked_counts(question)
     best, best_score = None, 0.0
     wants = _wants(question)
-    for rank, doc, group in _candidates(hits, config.max_hits, groups):
+    candidates = _candidates(hits, config.max_hits, groups)
+    leads = {(doc.id, group.lead) for _, doc, group in candidates if group.lead}
+    for rank, doc, group in candidates:
         if count is not None and count != len(group.items):
             continue
         section = heading_before(doc.text, group.start)  # the heading of the section the list is in titles it too
@@ -137,10 +139,15 @@ def choose_group(
         body = "\n".join([section] + [doc.text[s:e] for s, e in spans])
         context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"
         covered = coverage(weights, body, alternatives)
-        if group.kind == TITLES and any(
-            coverage(weights, doc.text[s:e], alternatives) >= covered - ONE_ITEM_MARGIN for s, e in group.items
-        ):
+        topics = [
+            (s, e)
+            for s, e in group.items
+            if coverage(weights, doc.text[s:e], alternatives) >= covered - ONE_ITEM_MARGIN
+        ]
+        if topics and group.kind == TITLES:
             continue  # one paragraph's title holds what the question asks about: it asks about that paragraph
+        if any((doc.id, item) in leads for item in topics):
+            continue  # the item that holds the question leads a list of its own: that list answers
         # the article's title and section speak for its lists too ("四梁八柱" titles the list of 之梁 headings)
         titled = coverage(weights, f"{body}\n{doc.title}\n{doc.section or ''}", alternatives)
         score = titled + 0.3 * coverage(weights, context, alternatives) - 0.02 * rank

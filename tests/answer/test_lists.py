@@ -312,3 +312,20 @@ def test_the_articles_title_speaks_for_its_lists():
         picked[title] = choose_group("战略性新兴产业的“四梁八柱”指什么？", weights, hits, AnswerSettings())
     assert picked["发展新质生产力亟须筑牢战略性新兴产业“四梁八柱”"] is not None
     assert picked["产业发展"] is None  # the list alone names only 梁
+
+
+def test_a_heading_that_holds_the_question_answers_with_the_list_under_it():
+    from rag.answer.structure import TITLES
+
+    text = (
+        "数字技术推动研发创新\n研发正文说了一些事情，篇幅比较长，讲了很多。\n"
+        "数字技术催化新产业发展\n"
+        "数字技术促进云服务蓬勃发展。云服务说明。\n数字技术催生数据产业兴起。数据产业说明。\n"
+        "数字技术推动人工智能产业发展。人工智能说明。\n"
+        "数字技术优化流通过程\n流通正文说了一些事情，篇幅比较长，讲了很多。\n"
+    )
+    doc = Document("数字技术", text, kind="article")
+    hits = [Hit(1, 1.0, Chunk(doc.id, text, 0, len(text)), doc)]
+    weights = {"数字技术": 1.0, "催化": 1.0, "新产业": 1.0}
+    picked = choose_group("数字技术催化了哪些新产业？", weights, hits, AnswerSettings())
+    assert picked is not None and picked[1].kind == TITLES  # not the list of headings that holds 催化新产业 as one item
