@@ -161,7 +161,7 @@ ATTRIBUTES: tuple[AttributeKind, ...] = (
             r"\bpopulation\b"
         ),
         _rx(_COUNT),
-        _rx(r"员工|职工|雇员|人员|员|从业|就业|人口|劳动力|employ|staff|worker|population"),
+        _rx(r"员工|职工|雇员|人员|从业|就业|人口|劳动力|employ|staff|worker|population"),
     ),
     AttributeKind(
         "users",

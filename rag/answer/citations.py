@@ -210,12 +210,12 @@ def marker_citations(text: str, citations: Sequence[Citation]) -> list[Citation 
 
 
 def in_citing_order(answer: Answer) -> Answer:
-    """`answer` with its sources numbered in the order its text first cites them, the uncited ones after them in
-    rank order, so the reader meets [1] first (a list answer may cite passages it added after the hits); the
-    markers, citations and sources are renumbered alike."""
+    """`answer` with its sources numbered in the order it cites them (its citations are in text order), the
+    uncited ones after them in rank order, so the reader meets [1] first (an answer may cite passages it added after
+    the hits); the markers, citations and sources are renumbered alike. The quoted text holds no `[n]` of its own
+    (`rag.text.unmarked`)."""
     known = {s.n for s in answer.sources}
-    first = [int(m.group(1)) for m in SHOWN_MARKER.finditer(answer.text) if int(m.group(1)) in known]
-    order = dict.fromkeys([*first, *(c.n for c in answer.citations if c.n in known), *sorted(known)])
+    order = dict.fromkeys([*(c.n for c in answer.citations if c.n in known), *sorted(known)])
     new = {old: n for n, old in enumerate(order, 1)}
     if all(old == n for old, n in new.items()):
         return answer
@@ -223,3 +223,10 @@ def in_citing_order(answer: Answer) -> Answer:
     citations = [replace(c, n=new[c.n]) if c.n in new else c for c in answer.citations]
     sources = sorted((replace(s, n=new[s.n]) for s in answer.sources), key=lambda s: s.n)
     return replace(answer, text=text, citations=citations, sources=sources)
+
+
+def in_rank_order(sources: Sequence[Source]) -> list[Source]:
+    """`sources` numbered by retrieval score, best first (passages an answer added, scored 0, last): the closest
+    passages an abstention lists."""
+    ranked = sorted(sources, key=lambda s: (-s.score, s.n))
+    return [replace(s, n=n) for n, s in enumerate(ranked, 1)]

@@ -37,13 +37,13 @@ from .lists import ListAnswer, choose_group, list_answer, rest_of_article
 from .masthead import asked_field, field_answer, masthead_fields, other_fields
 from .records import ENGLISH_NOTE, EXTRACTIVE, Answer, Citation, Source, abstention
 from .scoring import DEFAULT_SETTINGS, INSTRUCTION, Analysis, AnswerSettings, ScoredSentence, analyse, term_weights
-from .structure import announces, interviewer, is_heading, section_start, spoken_by
+from .structure import announces, interviewer, is_heading, section_heading, spoken_by
 
 _COUNT_LEAD = re.compile(
     r"[两二三四五六七八九十\d]+\s*(?:条|类|个|种|大|项|点|方面|步|阶段|路径|道路)[^，。；]{0,8}[。：:]?$"
 )
 PARAGRAPH_CHARS = 320  # a question asking for several things reads on through the best sentence's paragraph
-SECTION_LEAD_CHARS = 300  # a list this close after its section's heading is what the heading announces
+SECTION_LEAD_CHARS = 300  # a list starting this close after its section's heading is what the heading announces
 PARAGRAPH_SENTENCES = 6  # ... adding at most this many sentences (clauses cut at ；count one each)
 
 
@@ -419,7 +419,9 @@ def _as_list(
     )
     terms = analysis.info.terms
     if analysis.info.english:  # an English word the dictionary could not turn into Chinese cannot be covered
-        terms = tuple(t for t in terms if any(t in x for x in texts))
+        grouped = {t for group in analysis.info.alternatives for t in group}
+        # with groups given, a term in none is a name's pinyin ("zhao" of 赵俊渥): no word of its own
+        terms = tuple(t for t in terms if any(t in x for x in texts) and (not grouped or t in grouped))
     weights = term_weights(terms, texts)
     picked = choose_group(question, weights, hits, config, context.groups, analysis.info.alternatives)
     if picked is None:
@@ -428,9 +430,11 @@ def _as_list(
     best = analysis.ranked[0]
     at = best.hit.chunk.start + best.start  # where the best sentence is in its document
     # the best sentence may be the heading that the group follows closely ("……亟待解决的突出问题" before 其一/其二)
-    heading = section_start(doc.text, group.start)
-    opens = group.start - heading <= SECTION_LEAD_CHARS
-    inside = best.hit.document.id == doc.id and (heading if opens else group.start) <= at < group.end
+    heading = section_heading(doc.text, group.start, doc.authors)
+    opens = heading is not None and group.start - heading[1] <= SECTION_LEAD_CHARS
+    inside = best.hit.document.id == doc.id and (
+        group.start <= at < group.end or (opens and heading[0] <= at < heading[1])
+    )
     if _introduces(best.text, analysis.info.kinds) and not inside:
         return None  # the best sentence announces a list of its own (its neighbours follow it): not this group
     listed = list_answer(doc, group, hits, context.store)
@@ -471,8 +475,8 @@ def extractive_answer(
     analysis: Analysis | None = None,
     earlier: Earlier = Earlier(),
 ) -> Answer:
-    """The extractive answer for already-retrieved `hits` (sources are all hits and the passages a list answer
-    added, numbered in the order the answer cites them, then in rank order: `in_citing_order`); it abstains below
+    """The extractive answer for already-retrieved `hits` (sources are all hits and the passages the answer added,
+    numbered in the order the answer cites them, then in rank order: `in_citing_order`); it abstains below
     `config.threshold`. A list answer never cites a passage in `earlier.cited`; no sentence in `earlier.said` is
     ranked or quoted again (`Earlier`)."""
     return in_citing_order(_quoted(question, hits, context, config, analysis, earlier))

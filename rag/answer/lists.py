@@ -26,6 +26,7 @@ from rag.text import (
     passage_sentences,
     squash,
     strip_speaker,
+    unmarked,
 )
 from rag.types import Chunk, Document, Hit
 
@@ -59,7 +60,7 @@ _REMEDIES = re.compile(
 )
 LEAD_DISTANCE = 200  # a sentence this close before the first item leads into the list and is quoted with it
 MIN_COVERAGE = 0.5  # share of the question's topic-term weight the group's text must hold
-ONE_ITEM_MARGIN = 0.1  # a title this close to the whole section's coverage of the question is its topic
+ONE_ITEM_MARGIN = 0.1  # an item this close to its whole list's coverage of the question is the question's topic
 COUNT_BONUS = 0.25  # the question asks how many (几类) and the group's lead says how many of the same (4类)
 SHORT_ITEM = 40  # an item longer than this is shown up to its first comma or colon
 MAX_SECTIONS = 6  # sections listed when the reader asks what else an article says
@@ -80,7 +81,7 @@ def coverage(weights: dict[str, float], text: str, alternatives: Sequence[Collec
     weighs as its most common term (the word's ordinary rendering; the rarer ones are glosses of other senses)
     and counts as held when any of its terms is."""
     groups = [[t for t in group if t in weights] for group in alternatives]
-    groups = [g for g in groups if g]
+    groups = [g for g in groups if g]  # a term that translates two words of the question counts for both
     grouped = {t for g in groups for t in g}
     groups += [[t] for t in weights if t not in grouped]
     low = squash(text).lower()
@@ -139,17 +140,18 @@ def choose_group(
         body = "\n".join([section] + [doc.text[s:e] for s, e in spans])
         context = f"{doc.title}\n{' '.join(doc.authors)}\n{doc.section or ''}"
         covered = coverage(weights, body, alternatives)
-        topics = [
-            (s, e)
-            for s, e in group.items
-            if coverage(weights, doc.text[s:e], alternatives) >= covered - ONE_ITEM_MARGIN
-        ]
+        held = {(s, e): coverage(weights, doc.text[s:e], alternatives) for s, e in group.items}
+        # an item holds the question by itself: as much as the whole list, and enough to be asked about
+        topics = [i for i, c in held.items() if c > 0 and c >= max(covered - ONE_ITEM_MARGIN, MIN_COVERAGE)]
         if topics and group.kind == TITLES:
             continue  # one paragraph's title holds what the question asks about: it asks about that paragraph
-        if any((doc.id, item) in leads for item in topics):
+        if topics and (doc.id, max(topics, key=held.__getitem__)) in leads:
             continue  # the item that holds the question leads a list of its own: that list answers
-        # the article's title and section speak for its lists too ("四梁八柱" titles the list of 之梁 headings)
-        titled = coverage(weights, f"{body}\n{doc.title}\n{doc.section or ''}", alternatives)
+        if covered == 0:
+            continue  # the list itself says nothing the question asks about
+        # the article's title speaks for a list that holds some of the question ("四梁八柱" titles the list of
+        # 之梁 headings); the article (title, authors, section) adds to any list's score, as a tie-breaker
+        titled = coverage(weights, f"{body}\n{doc.title}", alternatives)
         score = titled + 0.3 * coverage(weights, context, alternatives) - 0.02 * rank
         if group.lead and counts & set(measure_counts(doc.text[slice(*group.lead)])):
             score += COUNT_BONUS
@@ -167,7 +169,7 @@ def _chunk_at(chunks: Sequence[Chunk], start: int, end: int) -> Chunk | None:
 def _short(sentence: str) -> str:
     """An item for its answer line: whole when short, else up to the first comma or colon after its ordinal and at
     least four characters of content ("第二条路径是，采用UGC平台模式，即……" → "第二条路径是，采用UGC平台模式")."""
-    text = " ".join(sentence.split())
+    text = unmarked(" ".join(sentence.split()))
     if len(text) <= SHORT_ITEM:
         return text.rstrip("。；;，,")
     begin = ordinal_end(text)

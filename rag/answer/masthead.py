@@ -139,7 +139,7 @@ def other_fields(
         if len(lines) == most:
             break
         line = f"{field.label}：{field.value}"
-        if any(field.value in x or line in x for x in said):
+        if any(line in x for x in said):
             continue
         citation = citing.cite(field.start, field.end)
         if citation is not None:

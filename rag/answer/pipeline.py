@@ -36,7 +36,7 @@ from rag.types import Hit
 
 from .answerability import asks_attribute, missing_attribute
 from .chat import ChatModel
-from .citations import MARKER, check_citations
+from .citations import MARKER, check_citations, in_rank_order
 from .context import AnswerContext
 from .conversation import Turn, asks_what_else, fold_follow_up, wants_more
 from .evidence import (
@@ -282,7 +282,8 @@ class Answerer:
         if not missing_attribute(answer.question, quotes, level) and not self._names_missing(answer):
             return answer
         english = is_english(answer.question)
-        return abstention(answer.question, english, answer.sources, answer.confidence, answer.answerer, answer.notice)
+        sources = in_rank_order(answer.sources)
+        return abstention(answer.question, english, sources, answer.confidence, answer.answerer, answer.notice)
 
     def _names_missing(self, answer: Answer) -> bool:
         """An English question names someone or something (Anta) and no cited passage, nor its article's title or

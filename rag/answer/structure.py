@@ -281,12 +281,9 @@ def heading_before(text: str, position: int) -> str:
     return text[slice(*found)] if found else ""
 
 
-def section_start(text: str, position: int) -> int:
-    """Where the section holding `position` starts: its heading line (the last one at or before the line of
-    `position`), else `position`."""
-    line_end = text.find("\n", position)
-    found = _last_heading(text, len(text) if line_end < 0 else line_end)
-    return found[0] if found else position
+def section_heading(text: str, position: int, authors: Sequence[str] = ()) -> tuple[int, int] | None:
+    """The heading (start, end) of the section (`sections`) that holds `position`; None before the first."""
+    return next(((s, e) for s, e, end in sections(text, authors) if s <= position < end), None)
 
 
 def sections(text: str, authors: Sequence[str] = ()) -> list[tuple[int, int, int]]:

@@ -164,8 +164,9 @@ class QueryTranslator:
         return " ".join(ordered + self._kept(tokens) + chinese_counts(question))
 
     def term_groups(self, question: str) -> list[tuple[str, ...]]:
-        """The terms of `translate` grouped by the English word or name they stand for: a group's terms are
-        alternatives ("directions" → 方向, 指导, 指引), so a text holds the word when it holds any one of them."""
+        """The terms of `translate` grouped by the English word or name they stand for (a name read in pinyin
+        stands for its Chinese name only: "Zhao Junwo" is 赵俊渥, the tokens Zhao and Junwo are left out): a group's
+        terms are alternatives ("directions" → 方向, 指导, 指引), so a text holds the word when it holds any of them."""
         if has_cjk(question):
             return []
         tokens = _EN_WORD.findall(question)

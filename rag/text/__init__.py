@@ -19,6 +19,7 @@ from .sentences import (
     speaker_of,
     split_sentences,
     strip_speaker,
+    unmarked,
 )
 from .similarity import bigrams, near_duplicate, norm, overlap
 from .stopwords import ENGLISH_STOP_WORDS, QUESTION_WORDS, STOP_WORDS
@@ -38,6 +39,7 @@ from .tokens import (
 )
 
 __all__ = [
+    "unmarked",
     "Number",
     "CAPTION",
     "CJK",

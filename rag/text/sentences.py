@@ -117,7 +117,13 @@ def display_sentence(sentence: str, continued: bool = False) -> str:
         out = out if continued else out[:-1] + "……"
     elif out and out[-1] not in SENTENCE_PUNCT + CLOSERS + ":：.!?":
         out += "。"
-    return out
+    return unmarked(out)
+
+
+def unmarked(text: str) -> str:
+    """`text` with the article's own reference marks ("研究表明[1]，……") in full-width brackets (［1］), so that
+    quoted text never reads as an answer's `[n]` marker."""
+    return re.sub(r"\[(\d{1,3})\]", r"［\1］", text)
 
 
 def speaker_of(line: str, speakers: Sequence[str]) -> str | None:

@@ -1231,3 +1231,37 @@ def test_sources_are_numbered_in_the_order_the_answer_cites_them():
     assert [(c.n, c.quote) for c in answer.citations] == [(1, "第3段。"), (2, "第1段。")]
     assert [(s.n, s.passage) for s in answer.sources] == [(1, "第3段。"), (2, "第1段。"), (3, "第2段。")]
     assert_well_cited(answer)
+
+
+def test_quoted_reference_marks_are_not_answer_markers():
+    from rag.text import display_sentence
+
+    assert display_sentence("研究表明[1]，算力是关键") == "研究表明［1］，算力是关键。"
+
+
+def test_an_abstention_lists_the_closest_passages_in_rank_order():
+    from rag.answer.citations import in_rank_order
+    from rag.answer.records import Source
+    from rag.types import Chunk
+
+    doc = Document(title="甲", text="一。二。三。", kind="article")
+    sources = [
+        Source(n, Chunk(doc.id, f"第{n}段。", n, n + 1), doc, score) for n, score in ((1, 0.0), (2, 0.9), (3, 0.5))
+    ]
+    assert [(s.n, s.passage) for s in in_rank_order(sources)] == [(1, "第2段。"), (2, "第3段。"), (3, "第1段。")]
+
+
+def test_an_english_questions_term_groups_reach_the_analysis():
+    from rag.answer import analyse
+    from rag.types import Chunk, Hit
+
+    doc = Document(title="甲", text="人工智能技术前沿四个发展方向。多模态大模型。", kind="article")
+    hits = [Hit(1, 1.0, Chunk(doc.id, doc.text, 0, len(doc.text)), doc)]
+    analysis = analyse(
+        "What are the development directions of AI?",
+        hits,
+        None,
+        translated="发展 演变 方向 AI zhao",
+        alternatives=[("发展", "演变"), ("方向",), ("AI",)],
+    )
+    assert analysis.info.alternatives == (("发展", "演变"), ("方向",), ("ai",))

@@ -78,7 +78,7 @@ from rag.types import Document
         ),
         (  # a count of people is a count of employees only beside the word
             "How many employees does ZWSOFT have worldwide?",
-            "全世界愿意花钱订阅的用户可能只有1亿人左右。",
+            "中望软件在全球拥有会员500万人。",
             "中望软件在全球拥有员工1500余人。",
         ),
         (

@@ -117,3 +117,25 @@ def test_the_check_quotes_exactly_the_sentence_the_model_cited():
     s, e = checked.citations[0].span
     assert passage[s:e] == evidence[0].text
     assert {why for _, why in checked.removed} == {"the passage does not support the sentence"}
+
+
+def test_evidence_is_numbered_as_the_answer_numbers_its_sources():
+    """An answer numbers its sources in the order it cites them (in_citing_order), not in rank order: the model's
+    evidence sentences carry the answer's numbers, so each names the passage that holds it."""
+    from rag.answer import Answer, Citation, analyse
+    from rag.answer.citations import in_citing_order
+    from rag.answer.evidence import select_evidence
+    from rag.answer.records import Source
+    from rag.types import Chunk, Document, Hit
+
+    doc = Document(title="算力", text="算力是关键。算力很贵。\n芯片很难。芯片禁售。", kind="article")
+    first, second = doc.text.split("\n")
+    chunks = [Chunk(doc.id, first, 0, len(first)), Chunk(doc.id, second, len(first) + 1, len(doc.text))]
+    hits = [Hit(n, 1.0 / n, c, doc) for n, c in enumerate(chunks, 1)]
+    sources = [Source.from_hit(n, h) for n, h in enumerate(hits, 1)]
+    cited = Citation(2, chunks[1].id, "芯片很难。", (0, 5))
+    answer = in_citing_order(Answer("算力和芯片怎么样？", "芯片很难。[2]", False, [cited], sources))
+    assert answer.sources[0].chunk.id == chunks[1].id  # renumbered: the cited passage is [1]
+    evidence = select_evidence(analyse("算力和芯片怎么样？", hits), answer, budget=200)
+    by_n = {s.n: s for s in answer.sources}
+    assert len(evidence) >= 3 and all(e.text in by_n[e.n].passage for e in evidence)

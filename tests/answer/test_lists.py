@@ -228,13 +228,15 @@ def test_where_an_items_ordinal_ends(sentence, rest):
     assert sentence[ordinal_end(sentence) :] == rest
 
 
-def test_a_section_starts_at_its_heading_line():
-    from rag.answer.structure import section_start
+def test_a_section_is_found_by_its_heading_line():
+    from rag.answer.structure import section_heading
 
-    text = "导语说背景。\n存在的问题\n其一，甲。其二，乙。"
-    assert section_start(text, text.index("其二")) == text.index("存在的问题")
-    assert section_start(text, text.index("存在的问题") + 2) == text.index("存在的问题")  # the heading's own line
-    assert section_start(text, 3) == 3  # before any heading
+    text = "导语说背景。\n存在的问题\n其一，甲。其二，乙。\n赵俊渥 中国通信企业协会副秘书长\n其三，丙。"
+    heading = (text.index("存在的问题"), text.index("存在的问题") + len("存在的问题"))
+    assert section_heading(text, text.index("其二"), ("赵俊渥",)) == heading
+    assert section_heading(text, text.index("其三"), ("赵俊渥",)) == heading  # a byline heads no section
+    assert section_heading(text, heading[0] + 2) == heading  # the heading's own line
+    assert section_heading(text, 3) is None  # before any heading
 
 
 def test_an_english_words_translations_count_once_and_as_its_ordinary_rendering():
@@ -329,3 +331,31 @@ def test_a_heading_that_holds_the_question_answers_with_the_list_under_it():
     weights = {"数字技术": 1.0, "催化": 1.0, "新产业": 1.0}
     picked = choose_group("数字技术催化了哪些新产业？", weights, hits, AnswerSettings())
     assert picked is not None and picked[1].kind == TITLES  # not the list of headings that holds 催化新产业 as one item
+
+
+def test_the_title_does_not_make_a_list_of_what_says_nothing_of_the_question():
+    text = "会议安排\n一是上午举行开幕式。二是下午分组讨论。三是晚上举行招待会。"
+    doc = Document("人工智能发展面临的挑战", text, kind="article")
+    hits = [Hit(1, 1.0, Chunk(doc.id, text, 0, len(text)), doc)]
+    weights = {"人工智能": 1.0, "发展": 0.3, "挑战": 1.0}
+    assert choose_group("人工智能发展面临哪些挑战？", weights, hits, AnswerSettings()) is None
+
+
+def test_a_list_of_headings_each_over_titled_paragraphs_is_still_the_list():
+    body = "".join(f"{w}一。说明。\n{w}二。说明。\n{w}三。说明。\n" for w in ("研发", "协同", "保障"))
+    parts = body.splitlines(keepends=True)
+    text = "应对策略\n" + "".join(
+        f"{h}\n{''.join(parts[3 * k : 3 * k + 3])}"
+        for k, h in enumerate(
+            ["靶向解决研发难题，筑牢技术创新之梁", "统筹规划方案，筑牢产业协同之梁", "建立健全体系，筑牢支撑保障之梁"]
+        )
+    )
+    doc = Document("发展新质生产力亟须筑牢战略性新兴产业“四梁八柱”", text, kind="article")
+    hits = [Hit(1, 1.0, Chunk(doc.id, text, 0, len(text)), doc)]
+    weights = {"战略性": 1.0, "新兴产业": 1.0, "四梁": 1.0, "八柱": 1.0, "梁": 1.0}
+    picked = choose_group("战略性新兴产业的“四梁八柱”指什么？", weights, hits, AnswerSettings())
+    assert picked is not None and [text[s:e][-4:] for s, e in picked[1].items] == [
+        "技术创新之梁"[-4:],
+        "产业协同之梁"[-4:],
+        "支撑保障之梁"[-4:],
+    ]
