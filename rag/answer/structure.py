@@ -341,6 +341,7 @@ def speaker_at(text: str, position: int, authors: Sequence[str]) -> str | None:
 
 
 TITLE_CHARS = 46  # a paragraph's title: its first sentence, at most this long ...
+TITLE_CLAUSE_CHARS = 8  # a title with a comma opens with a clause at least this long (the point itself)
 TITLED_SHARE = 0.6  # ... and a section is a list of titled paragraphs when this share of its paragraphs have one
 MIN_TITLED = 3
 
@@ -354,6 +355,9 @@ def _title(paragraph: str, authors: Sequence[str]) -> tuple[int, int] | None:
     first = paragraph[slice(*spans[0])].strip()
     if len(first) > TITLE_CHARS or not first.endswith("。") or _opening(first) or is_question(first):
         return None
+    clause = re.split(r"[，,]", first)[0]
+    if clause != first and (len(clause) < TITLE_CLAUSE_CHARS or re.search(r"\d", clause)):
+        return None  # "2023年，……", "更重要的是，……": a short opening clause leads into a sentence, it titles nothing
     return spans[0]
 
 

@@ -359,3 +359,18 @@ def test_a_list_of_headings_each_over_titled_paragraphs_is_still_the_list():
         "产业协同之梁"[-4:],
         "支撑保障之梁"[-4:],
     ]
+
+
+def test_a_short_opening_clause_titles_nothing():
+    from rag.answer.structure import titled_paragraphs
+
+    text = (
+        "全球化成关键要素\n2023年，很多企业有一个主题词。出海成为潮流。\n工业软件企业亦不例外，全球化是重要标准。后文。\n"
+        "更重要的是，全球化带来技术交流。后文。\n特别是欧美国家，工业体系完整。后文。\n"
+    )
+    assert titled_paragraphs(text) == []  # time, emphasis and topic clauses lead into sentences
+    titled = (
+        "建议\n促进地区间平衡发展，更好地发挥资源优势。后文。\n加大数字化、智能化投入，加速融合。后文。\n"
+        "培育重点产业链生态，打造新能力。后文。\n"
+    )
+    assert len(titled_paragraphs(titled)[0].items) == 3
