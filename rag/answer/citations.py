@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.text import bigrams, is_english, norm, overlap, passage_sentences, split_sentences
+from rag.text import SHOWN_MARKER, bigrams, is_english, norm, overlap, passage_sentences, split_sentences
 
 from .context import AnswerContext
 from .records import Answer, Citation, Source
@@ -20,8 +20,6 @@ from .records import Answer, Citation, Source
 log = logging.getLogger(__name__)
 
 MARKER = re.compile(r"[\[［【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]］】]")
-#: A marker as a checked answer's text shows it (`check_citations` rewrites every kept marker to this form).
-SHOWN_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 def marker_numbers(marker: re.Match[str]) -> list[int]:

@@ -419,9 +419,7 @@ def _as_list(
     )
     terms = analysis.info.terms
     if analysis.info.english:  # an English word the dictionary could not turn into Chinese cannot be covered
-        grouped = {t for group in analysis.info.alternatives for t in group}
-        # with groups given, a term in none is a name's pinyin ("zhao" of 赵俊渥): no word of its own
-        terms = tuple(t for t in terms if any(t in x for x in texts) and (not grouped or t in grouped))
+        terms = tuple(t for t in terms if any(t in x for x in texts))
     weights = term_weights(terms, texts)
     picked = choose_group(question, weights, hits, config, context.groups, analysis.info.alternatives)
     if picked is None:

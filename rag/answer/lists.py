@@ -79,11 +79,12 @@ class ListAnswer:
 def coverage(weights: dict[str, float], text: str, alternatives: Sequence[Collection[str]] = ()) -> float:
     """The share of the terms' weight `text` holds. A group of `alternatives` (one English word's translations)
     weighs as its most common term (the word's ordinary rendering; the rarer ones are glosses of other senses)
-    and counts as held when any of its terms is."""
+    and counts as held when any of its terms is; with groups given, a term in none stands for no word of the
+    question (the pinyin "zhao" of 赵俊渥), without them every term stands for itself."""
     groups = [[t for t in group if t in weights] for group in alternatives]
     groups = [g for g in groups if g]  # a term that translates two words of the question counts for both
-    grouped = {t for g in groups for t in g}
-    groups += [[t] for t in weights if t not in grouped]
+    if not alternatives:
+        groups = [[t] for t in weights]
     low = squash(text).lower()
     weight = [min(weights[t] for t in g) for g in groups]
     total = sum(weight)

@@ -18,6 +18,7 @@ from rag.index import ChunkStore
 from rag.types import Document, Hit
 
 from .lists import ListAnswer, SpanCiting
+from .records import Citation
 
 MASTHEAD = "masthead"  # the document kind of the masthead (版权页)
 _FIELD = re.compile(r"^([^\s：:，,。]{2,12})[：:][ \t]*(\S[^\n]*)$", re.MULTILINE)
@@ -117,10 +118,18 @@ def _names_the_publication(question: str, fields: Iterable[Field]) -> bool:
 def field_answer(field: Field, hits: Sequence[Hit], store: ChunkStore | None) -> ListAnswer | None:
     """The answer "label：value[n]", cited to the passage that holds the line (added when it was not retrieved)."""
     citing = SpanCiting(field.document, hits, store)
+    cited = _cited_line(field, citing)
+    return ListAnswer([cited[0]], [cited[1]], citing.added) if cited else None
+
+
+def _line(field: Field) -> str:
+    return f"{field.label}：{field.value}"
+
+
+def _cited_line(field: Field, citing: SpanCiting) -> tuple[str, Citation] | None:
+    """The answer line "label：value[n]" of `field` and its citation; None when no passage holds it."""
     citation = citing.cite(field.start, field.end)
-    if citation is None:
-        return None
-    return ListAnswer([f"{field.label}：{field.value}[{citation.n}]"], [citation], citing.added)
+    return (f"{_line(field)}[{citation.n}]", citation) if citation is not None else None
 
 
 MAX_FIELDS = 8  # fields listed when the reader asks what else the masthead says
@@ -138,11 +147,9 @@ def other_fields(
     for field in masthead_fields([doc]):
         if len(lines) == most:
             break
-        line = f"{field.label}：{field.value}"
-        if any(line in x for x in said):
+        if any(_line(field) in x for x in said):
             continue
-        citation = citing.cite(field.start, field.end)
-        if citation is not None:
-            lines.append(f"{line}[{citation.n}]")
-            citations.append(citation)
+        if cited := _cited_line(field, citing):
+            lines.append(cited[0])
+            citations.append(cited[1])
     return ListAnswer(lines, citations, citing.added) if lines else None

@@ -138,7 +138,7 @@ class QuestionInfo:
     compound: bool
     subject: str = ""  # the term a definition question asks about
     #: Terms that stand for one word of the question (an English word's Chinese translations): a text holds the
-    #: word when it holds any one of them. A term in no group stands for itself.
+    #: word when it holds any one of them (`rag.answer.lists.coverage`).
     alternatives: tuple[tuple[str, ...], ...] = ()
 
     @property

@@ -267,18 +267,13 @@ def counted_sections(text: str) -> list[Group]:
     return groups
 
 
-def _last_heading(text: str, position: int) -> tuple[int, int] | None:
-    found = None
-    for s, e in _lines(text[:position]):
-        if is_heading(text[s:e]):
-            found = (s, e)
-    return found
-
-
 def heading_before(text: str, position: int) -> str:
     """The last heading line (short, no closing punctuation) that starts before `position` in `text`, or ""."""
-    found = _last_heading(text, position)
-    return text[slice(*found)] if found else ""
+    found = ""
+    for s, e in _lines(text[:position]):
+        if is_heading(text[s:e]):
+            found = text[s:e]
+    return found
 
 
 def section_heading(text: str, position: int, authors: Sequence[str] = ()) -> tuple[int, int] | None:

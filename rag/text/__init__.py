@@ -11,6 +11,7 @@ from .sentences import (
     CLOSERS,
     SENTENCE_END,
     SENTENCE_PUNCT,
+    SHOWN_MARKER,
     display_sentence,
     ends_sentence,
     is_byline,
@@ -39,10 +40,10 @@ from .tokens import (
 )
 
 __all__ = [
-    "unmarked",
     "Number",
     "CAPTION",
     "CJK",
+    "SHOWN_MARKER",
     "CJK_PUNCT",
     "CLOSERS",
     "ENGLISH_STOP_WORDS",
@@ -87,6 +88,7 @@ __all__ = [
     "speaker_of",
     "strip_speaker",
     "tokenize",
+    "unmarked",
     "word_across",
     "written_numbers",
 ]

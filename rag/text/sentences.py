@@ -120,10 +120,14 @@ def display_sentence(sentence: str, continued: bool = False) -> str:
     return unmarked(out)
 
 
+#: An answer's marker `[n]` as a checked answer's text shows it.
+SHOWN_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
 def unmarked(text: str) -> str:
     """`text` with the article's own reference marks ("研究表明[1]，……") in full-width brackets (［1］), so that
-    quoted text never reads as an answer's `[n]` marker."""
-    return re.sub(r"\[(\d{1,3})\]", r"［\1］", text)
+    quoted text never reads as an answer's `SHOWN_MARKER`."""
+    return SHOWN_MARKER.sub(r"［\1］", text)
 
 
 def speaker_of(line: str, speakers: Sequence[str]) -> str | None:
